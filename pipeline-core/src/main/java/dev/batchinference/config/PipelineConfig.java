@@ -1,0 +1,134 @@
+package dev.batchinference.config;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Everything a function reads from its environment, built once. Lambda passes {@code System.getenv()};
+ * the local runtime and tests pass a map with the same names (see {@link #NAMES}).
+ */
+public record PipelineConfig(
+        String bucket,
+        String workQueueUrl,
+        String resultsQueueUrl,
+        Optional<URI> endpoint,
+        String region,
+        Optional<Credentials> credentials,
+        ChunkLimits chunkLimits,
+        int inferenceBatchRows,
+        Path modelCacheDir,
+        Duration collateLease) {
+
+    public static final String BUCKET = "PIPELINE_BUCKET";
+    public static final String WORK_QUEUE_URL = "WORK_QUEUE_URL";
+    public static final String RESULTS_QUEUE_URL = "RESULTS_QUEUE_URL";
+    /** The AWS SDK's own name for an endpoint override (LocalStack, moto, the embedded emulators). */
+    public static final String ENDPOINT = "AWS_ENDPOINT_URL";
+    public static final String REGION = "AWS_REGION";
+    public static final String ACCESS_KEY_ID = "AWS_ACCESS_KEY_ID";
+    public static final String SECRET_ACCESS_KEY = "AWS_SECRET_ACCESS_KEY";
+    public static final String SESSION_TOKEN = "AWS_SESSION_TOKEN";
+    public static final String CHUNK_MAX_ROWS = "CHUNK_MAX_ROWS";
+    public static final String CHUNK_MAX_BYTES = "CHUNK_MAX_BYTES";
+    public static final String INFERENCE_BATCH_ROWS = "INFERENCE_BATCH_ROWS";
+    public static final String MODEL_CACHE_DIR = "MODEL_CACHE_DIR";
+    public static final String COLLATE_LEASE_SECONDS = "COLLATE_LEASE_SECONDS";
+
+    /** Every variable the functions read, for the template and the docs to agree with. */
+    public static final java.util.List<String> NAMES = java.util.List.of(BUCKET, WORK_QUEUE_URL, RESULTS_QUEUE_URL,
+            ENDPOINT, REGION, CHUNK_MAX_ROWS, CHUNK_MAX_BYTES, INFERENCE_BATCH_ROWS, MODEL_CACHE_DIR,
+            COLLATE_LEASE_SECONDS);
+
+    public static final long DEFAULT_CHUNK_MAX_ROWS = 200_000;
+    public static final long DEFAULT_CHUNK_MAX_BYTES = 32L * 1024 * 1024;
+    public static final int DEFAULT_INFERENCE_BATCH_ROWS = 2048;
+    /** Lambda's longest run: a collation lock older than this belongs to a writer that died. */
+    public static final Duration DEFAULT_COLLATE_LEASE = Duration.ofMinutes(15);
+
+    /** Static credentials, used when the environment names them (Lambda does, with a session token). */
+    public record Credentials(String accessKeyId, String secretAccessKey, String sessionToken) {
+        @Override
+        public String toString() {
+            return "Credentials[" + accessKeyId + ", ***]";
+        }
+    }
+
+    /** A chunk ends at the first record boundary after either limit is reached. */
+    public record ChunkLimits(long maxRows, long maxBytes) {
+        public ChunkLimits {
+            if (maxRows < 1 || maxBytes < 1) {
+                throw new IllegalArgumentException("chunk limits must be positive: rows=" + maxRows + " bytes=" + maxBytes);
+            }
+        }
+
+        public static ChunkLimits defaults() {
+            return new ChunkLimits(DEFAULT_CHUNK_MAX_ROWS, DEFAULT_CHUNK_MAX_BYTES);
+        }
+    }
+
+    public static PipelineConfig fromEnvironment() {
+        return from(System.getenv());
+    }
+
+    public static PipelineConfig from(Map<String, String> env) {
+        Optional<Credentials> credentials = Optional.ofNullable(env.get(ACCESS_KEY_ID))
+                .filter(id -> env.get(SECRET_ACCESS_KEY) != null)
+                .map(id -> new Credentials(id, env.get(SECRET_ACCESS_KEY), env.get(SESSION_TOKEN)));
+        return new PipelineConfig(
+                required(env, BUCKET),
+                env.get(WORK_QUEUE_URL),
+                env.get(RESULTS_QUEUE_URL),
+                Optional.ofNullable(blankToNull(env.get(ENDPOINT))).map(URI::create),
+                env.getOrDefault(REGION, "us-east-1"),
+                credentials,
+                new ChunkLimits(number(env, CHUNK_MAX_ROWS, DEFAULT_CHUNK_MAX_ROWS),
+                        number(env, CHUNK_MAX_BYTES, DEFAULT_CHUNK_MAX_BYTES)),
+                (int) number(env, INFERENCE_BATCH_ROWS, DEFAULT_INFERENCE_BATCH_ROWS),
+                Path.of(env.getOrDefault(MODEL_CACHE_DIR,
+                        Path.of(System.getProperty("java.io.tmpdir"), "batch-inference-models").toString())),
+                Duration.ofSeconds(number(env, COLLATE_LEASE_SECONDS, DEFAULT_COLLATE_LEASE.toSeconds())));
+    }
+
+    public String requireWorkQueueUrl() {
+        return require(workQueueUrl, WORK_QUEUE_URL);
+    }
+
+    public String requireResultsQueueUrl() {
+        return require(resultsQueueUrl, RESULTS_QUEUE_URL);
+    }
+
+    private static String require(String value, String name) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalStateException("environment variable " + name + " is not set");
+        }
+        return value;
+    }
+
+    private static String required(Map<String, String> env, String name) {
+        return require(env.get(name), name);
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+
+    private static long number(Map<String, String> env, String name, long fallback) {
+        String value = blankToNull(env.get(name));
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            long n = Long.parseLong(value.trim());
+            if (n < 1) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException("environment variable " + name + " must be a positive whole number, was '"
+                    + value + "'");
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package dev.batchinference.inference;
+
+import dev.batchinference.format.ColumnMapping;
+import dev.batchinference.job.ChunkResult;
+import dev.batchinference.job.ChunkTask;
+import dev.batchinference.job.FailureReason;
+import dev.batchinference.job.JobKeys;
+import dev.batchinference.job.JobPlan;
+import dev.batchinference.job.JobStore;
+import dev.batchinference.job.PipelineException;
+import dev.batchinference.job.ResultMessage;
+import dev.batchinference.json.JsonCodec;
+import dev.batchinference.model.ModelCache;
+import dev.batchinference.model.ModelStore;
+import dev.batchinference.model.OnnxModel;
+import dev.batchinference.queue.MessageSender;
+import dev.batchinference.storage.ObjectChangedException;
+import dev.batchinference.storage.ObjectStore;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Predicts one chunk of a job: reads only the chunk's byte range of the pinned input version, writes
+ * the chunk's predictions (and rejected rows) under {@code jobs/<jobId>/parts/}, then reports the chunk
+ * done. Repeating a chunk rewrites the same parts, so duplicate deliveries are harmless. A permanent
+ * failure (bad model, changed input) is reported to the results writer instead of being retried.
+ */
+public final class ChunkWorker {
+    private static final Logger LOG = LoggerFactory.getLogger(ChunkWorker.class);
+    private static final int PLAN_CACHE_LIMIT = 64;
+
+    private final ObjectStore store;
+    private final JobStore jobs;
+    private final ModelStore models;
+    private final ModelCache modelCache;
+    private final MessageSender resultsQueue;
+    private final int batchRows;
+    private final Map<String, JobPlan> plans = new ConcurrentHashMap<>();
+
+    public ChunkWorker(ObjectStore store, ModelStore models, ModelCache modelCache, MessageSender resultsQueue,
+                       int batchRows) {
+        this.store = store;
+        this.jobs = new JobStore(store);
+        this.models = models;
+        this.modelCache = modelCache;
+        this.resultsQueue = resultsQueue;
+        this.batchRows = batchRows;
+    }
+
+    /** Processes one work-queue message; throws only for failures worth retrying. */
+    public ChunkResult process(String messageBody) {
+        ChunkTask task = JsonCodec.read(messageBody, ChunkTask.class);
+        try {
+            ChunkResult result = predict(task);
+            resultsQueue.send(JsonCodec.write(ResultMessage.chunkDone(task.jobId(), result)));
+            return result;
+        } catch (PipelineException e) {
+            LOG.warn("job {} chunk {} failed: {} {}", task.jobId(), task.chunk().index(), e.reason(), e.getMessage());
+            resultsQueue.send(JsonCodec.write(ResultMessage.chunkFailed(task.jobId(), task.chunk().index(), e.toFailure())));
+            return null;
+        }
+    }
+
+    private ChunkResult predict(ChunkTask task) {
+        JobPlan plan = plan(task.jobId());
+        OnnxModel model = modelCache.get(plan.model(), plan.manifest(), () -> models.fetch(plan.model(), plan.manifest()));
+        ColumnMapping mapping = ColumnMapping.of(plan.layout().header(), plan.manifest().features());
+        ChunkPredictor predictor = new ChunkPredictor(model, mapping, plan.layout().delimiter(), batchRows);
+        int chunk = task.chunk().index();
+        try {
+            Path predictions = Files.createTempFile("chunk-" + chunk, ".csv");
+            Path errors = Files.createTempFile("chunk-" + chunk, ".errors.csv");
+            try {
+                ChunkResult result;
+                try (InputStream in = store.read(plan.input().key(), plan.input().etag(),
+                        task.chunk().startByte(), task.chunk().endByte());
+                     Writer out = writer(predictions);
+                     Writer rejected = writer(errors)) {
+                    result = predictor.predict(chunk, in, out, rejected);
+                }
+                long t0 = System.nanoTime();
+                // both parts exist before the chunk is reported done; the writer reads them only after that
+                if (result.rowsRejected() > 0) {
+                    store.write(JobKeys.errorsPart(task.jobId(), chunk), errors);
+                }
+                store.write(JobKeys.part(task.jobId(), chunk), predictions);
+                long uploadMs = (System.nanoTime() - t0) / 1_000_000;
+                return new ChunkResult(chunk, result.rowsIn(), result.rowsOut(), result.rowsRejected(),
+                        result.parseMs(), result.inferMs(), result.writeMs() + uploadMs);
+            } finally {
+                Files.deleteIfExists(predictions);
+                Files.deleteIfExists(errors);
+            }
+        } catch (ObjectChangedException e) {
+            throw new PipelineException(FailureReason.INPUT_CHANGED, "the input " + plan.input().key()
+                    + " was overwritten after its job started; upload it again to predict the new version");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private JobPlan plan(String jobId) {
+        JobPlan cached = plans.get(jobId);
+        if (cached != null) {
+            return cached;
+        }
+        JobPlan plan = jobs.plan(jobId).orElseThrow(() -> new PipelineException(FailureReason.UNREADABLE_INPUT,
+                "job " + jobId + " has no plan (its state under jobs/ was deleted?)"));
+        if (plans.size() >= PLAN_CACHE_LIMIT) {
+            plans.clear();
+        }
+        plans.put(jobId, plan);
+        return plan;
+    }
+
+    private static Writer writer(Path file) throws IOException {
+        return new BufferedWriter(Files.newBufferedWriter(file, StandardCharsets.UTF_8), 1 << 16);
+    }
+}

@@ -1,0 +1,131 @@
+package dev.batchinference.ingest;
+
+import dev.batchinference.config.PipelineConfig.ChunkLimits;
+import dev.batchinference.format.ColumnMapping;
+import dev.batchinference.format.CsvChunkPlanner;
+import dev.batchinference.job.ChunkTask;
+import dev.batchinference.job.FailureReason;
+import dev.batchinference.job.InputObject;
+import dev.batchinference.job.JobId;
+import dev.batchinference.job.JobKeys;
+import dev.batchinference.job.JobPlan;
+import dev.batchinference.job.JobStore;
+import dev.batchinference.job.PipelineException;
+import dev.batchinference.job.ResultMessage;
+import dev.batchinference.json.JsonCodec;
+import dev.batchinference.model.ModelStore;
+import dev.batchinference.queue.MessageSender;
+import dev.batchinference.storage.ObjectChangedException;
+import dev.batchinference.storage.ObjectStore;
+import java.io.InputStream;
+import java.time.Clock;
+import java.util.Locale;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns a created input object into a job: pins the object version and the model version, plans the
+ * chunks in one streaming pass, records the plan once, and sends a task per chunk. A job that cannot
+ * run is recorded too, and handed to the results writer to end FAILED with its reason.
+ */
+public final class JobIngestor {
+    private static final Logger LOG = LoggerFactory.getLogger(JobIngestor.class);
+
+    private final String bucket;
+    private final ObjectStore store;
+    private final JobStore jobs;
+    private final ModelStore models;
+    private final MessageSender workQueue;
+    private final MessageSender resultsQueue;
+    private final ChunkLimits limits;
+    private final Clock clock;
+
+    /** What became of one notification. */
+    public record Outcome(String key, String jobId, Status status, int chunks) {
+        public enum Status { STARTED, REJECTED, DUPLICATE, IGNORED }
+    }
+
+    public JobIngestor(String bucket, ObjectStore store, ModelStore models, MessageSender workQueue, MessageSender resultsQueue,
+                       ChunkLimits limits, Clock clock) {
+        this.bucket = bucket;
+        this.store = store;
+        this.jobs = new JobStore(store);
+        this.models = models;
+        this.workQueue = workQueue;
+        this.resultsQueue = resultsQueue;
+        this.limits = limits;
+        this.clock = clock;
+    }
+
+    /** Ingests one object by its decoded key; safe to call again for the same object version. */
+    public Outcome ingest(String key) {
+        if (!JobKeys.isIncoming(key)) {
+            LOG.info("ignoring {}: not under incoming/<model>/", key);
+            return new Outcome(key, null, Outcome.Status.IGNORED, 0);
+        }
+        Optional<ObjectStore.StoredObject> head = store.head(key);
+        if (head.isEmpty()) {
+            LOG.info("ignoring {}: the object no longer exists", key);
+            return new Outcome(key, null, Outcome.Status.IGNORED, 0);
+        }
+        ObjectStore.StoredObject object = head.get();
+        InputObject input = new InputObject(bucket, key, object.versionId(), object.etag(), object.size(),
+                object.lastModified());
+        String jobId = JobId.of(input);
+
+        Optional<JobPlan> existing = jobs.plan(jobId);
+        if (existing.isPresent() && jobs.isDispatched(jobId)) {
+            LOG.info("job {} for {} exists already: duplicate notification", jobId, key);
+            return new Outcome(key, jobId, Outcome.Status.DUPLICATE, existing.get().chunks().size());
+        }
+        JobPlan plan = existing.orElseGet(() -> plan(jobId, input));
+        if (existing.isEmpty() && !jobs.createPlan(plan)) {
+            // another delivery of the same notification planned it a moment ago: continue with its plan
+            plan = jobs.plan(jobId).orElseThrow();
+        }
+        dispatch(plan);
+        jobs.markDispatched(jobId);
+        LOG.info("job {} for {}: {}", jobId, key, plan.isRejected()
+                ? "rejected, " + plan.failure().reason() : plan.chunks().size() + " chunk(s)");
+        return new Outcome(key, jobId, plan.isRejected() ? Outcome.Status.REJECTED : Outcome.Status.STARTED,
+                plan.chunks().size());
+    }
+
+    private JobPlan plan(String jobId, InputObject input) {
+        try {
+            checkFormat(input.key());
+            ModelStore.ResolvedModel model = models.resolveCurrent(input.modelName());
+            CsvChunkPlanner.CsvPlan csv;
+            try (InputStream in = store.read(input.key(), input.etag(), 0, input.size())) {
+                csv = new CsvChunkPlanner(limits, ',').plan(in);
+            } catch (ObjectChangedException e) {
+                throw new PipelineException(FailureReason.INPUT_CHANGED, "the input was overwritten while it was planned");
+            }
+            ColumnMapping.of(csv.header(), model.manifest().features());
+            return new JobPlan(jobId, input, model.ref(), model.manifest(), new JobPlan.CsvLayout(csv.header(), ','),
+                    csv.chunks(), clock.instant(), null);
+        } catch (PipelineException e) {
+            return JobPlan.rejected(jobId, input, e.toFailure(), clock.instant());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static void checkFormat(String key) {
+        String lower = key.toLowerCase(Locale.ROOT);
+        if (!lower.endsWith(".csv")) {
+            String name = key.substring(key.lastIndexOf('/') + 1);
+            throw new PipelineException(FailureReason.UNSUPPORTED_FORMAT, "'" + name
+                    + "' is not a .csv file; the pipeline reads CSV files with a header row");
+        }
+    }
+
+    private void dispatch(JobPlan plan) {
+        if (plan.isRejected()) {
+            resultsQueue.send(JsonCodec.write(ResultMessage.jobRejected(plan.jobId(), plan.failure())));
+            return;
+        }
+        workQueue.send(plan.chunks().stream().map(c -> JsonCodec.write(ChunkTask.of(plan.jobId(), c))).toList());
+    }
+}

@@ -1,0 +1,10 @@
+package dev.batchinference.job;
+
+/** The work queue's message: predict one chunk of one job. Details live in the job's plan. */
+public record ChunkTask(String type, String jobId, ChunkRange chunk) {
+    public static final String TYPE = "CHUNK_TASK";
+
+    public static ChunkTask of(String jobId, ChunkRange chunk) {
+        return new ChunkTask(TYPE, jobId, chunk);
+    }
+}

@@ -1,0 +1,102 @@
+package dev.batchinference.job;
+
+/**
+ * The bucket layout (a contract, see DESIGN.md): where inputs, models, job state and outputs live.
+ */
+public final class JobKeys {
+    public static final String INCOMING = "incoming/";
+    public static final String MODELS = "models/";
+    public static final String JOBS = "jobs/";
+    public static final String OUTPUT = "output/";
+
+    private JobKeys() {
+    }
+
+    public static boolean isIncoming(String key) {
+        return key.startsWith(INCOMING) && key.indexOf('/', INCOMING.length()) > INCOMING.length()
+                && !key.endsWith("/");
+    }
+
+    /** {@code incoming/<model>/...} → {@code <model>}. */
+    public static String modelNameOf(String incomingKey) {
+        if (!isIncoming(incomingKey)) {
+            throw new IllegalArgumentException("not an input key (incoming/<model>/<file>): " + incomingKey);
+        }
+        return incomingKey.substring(INCOMING.length(), incomingKey.indexOf('/', INCOMING.length()));
+    }
+
+    public static String plan(String jobId) {
+        return JOBS + jobId + "/plan.json";
+    }
+
+    public static String dispatched(String jobId) {
+        return JOBS + jobId + "/dispatched.json";
+    }
+
+    public static String part(String jobId, int chunk) {
+        return JOBS + jobId + "/parts/" + chunkName(chunk) + ".csv";
+    }
+
+    public static String errorsPart(String jobId, int chunk) {
+        return JOBS + jobId + "/parts/" + chunkName(chunk) + ".errors.csv";
+    }
+
+    public static String doneMarkers(String jobId) {
+        return JOBS + jobId + "/done/";
+    }
+
+    public static String done(String jobId, int chunk) {
+        return doneMarkers(jobId) + chunkName(chunk) + ".json";
+    }
+
+    public static String collateLock(String jobId) {
+        return JOBS + jobId + "/collate.lock";
+    }
+
+    /** Written once, conditionally: the job's terminal decision. */
+    public static String terminal(String jobId) {
+        return JOBS + jobId + "/final.json";
+    }
+
+    /** {@code incoming/<model>/a/b/file.csv} → {@code output/<model>/a/b/file} (the outputs' common stem). */
+    public static String outputStem(String incomingKey) {
+        String rest = incomingKey.substring(INCOMING.length());
+        String name = rest.substring(rest.lastIndexOf('/') + 1);
+        String stem = stripExtension(name);
+        return OUTPUT + rest.substring(0, rest.length() - name.length()) + stem;
+    }
+
+    public static String predictions(String incomingKey) {
+        return outputStem(incomingKey) + ".predictions.csv";
+    }
+
+    public static String summary(String incomingKey) {
+        return outputStem(incomingKey) + ".summary.json";
+    }
+
+    public static String errors(String incomingKey) {
+        return outputStem(incomingKey) + ".errors.csv";
+    }
+
+    public static String modelPointer(String model) {
+        return MODELS + model + "/current.json";
+    }
+
+    public static String modelVersion(String model, String version) {
+        return MODELS + model + "/versions/" + version + "/";
+    }
+
+    private static String chunkName(int chunk) {
+        return String.format("%06d", chunk);
+    }
+
+    private static String stripExtension(String name) {
+        String lower = name.toLowerCase(java.util.Locale.ROOT);
+        for (String ext : new String[] {".csv.gz", ".csv", ".tsv", ".parquet"}) {
+            if (lower.endsWith(ext) && lower.length() > ext.length()) {
+                return name.substring(0, name.length() - ext.length());
+            }
+        }
+        return name;
+    }
+}

@@ -1,0 +1,194 @@
+package dev.batchinference.model;
+
+import dev.batchinference.job.FailureReason;
+import dev.batchinference.job.JobKeys;
+import dev.batchinference.job.PipelineException;
+import dev.batchinference.json.JsonCodec;
+import dev.batchinference.storage.NoSuchKeyException;
+import dev.batchinference.storage.ObjectStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * The model store in the bucket: {@code models/<name>/current.json} points at
+ * {@code models/<name>/versions/<version>/{model.onnx, manifest.json}}. Downloads are verified against
+ * the manifest's sha256 and kept on local disk, so a warm function (or a second job) skips the download.
+ */
+public final class ModelStore {
+    private final ObjectStore store;
+    private final Path cacheDir;
+
+    /** A model version and its manifest, as resolved for a job. */
+    public record ResolvedModel(ModelRef ref, ModelManifest manifest) {
+    }
+
+    public ModelStore(ObjectStore store, Path cacheDir) {
+        this.store = store;
+        this.cacheDir = cacheDir;
+    }
+
+    /** The current version of a model; what a new job pins. */
+    public ResolvedModel resolveCurrent(String name) {
+        ModelPointer pointer;
+        try (InputStream in = store.read(JobKeys.modelPointer(name))) {
+            pointer = JsonCodec.read(in.readAllBytes(), ModelPointer.class);
+        } catch (NoSuchKeyException e) {
+            throw new PipelineException(FailureReason.UNKNOWN_MODEL, "no model named '" + name + "': "
+                    + JobKeys.modelPointer(name) + " does not exist (publish the model first)");
+        } catch (IOException | UncheckedIOException e) {
+            throw new PipelineException(FailureReason.MODEL_INVALID, JobKeys.modelPointer(name)
+                    + " is not valid JSON: " + e.getMessage());
+        }
+        if (pointer.version() == null) {
+            throw new PipelineException(FailureReason.MODEL_INVALID, JobKeys.modelPointer(name) + " names no version");
+        }
+        ModelManifest manifest = readManifest(name, pointer.version());
+        String sha256 = manifest.onnxFile().sha256();
+        if (pointer.sha256() != null && !pointer.sha256().equalsIgnoreCase(sha256)) {
+            throw new PipelineException(FailureReason.CHECKSUM_MISMATCH, "model '" + name + "' version '"
+                    + pointer.version() + "': current.json says sha256 " + pointer.sha256()
+                    + " but the manifest says " + sha256);
+        }
+        return new ResolvedModel(new ModelRef(name, pointer.version(), sha256), manifest);
+    }
+
+    private ModelManifest readManifest(String name, String version) {
+        String key = JobKeys.modelVersion(name, version) + ModelManifest.MANIFEST_FILE;
+        try (InputStream in = store.read(key)) {
+            return JsonCodec.read(in.readAllBytes(), ModelManifest.class).validated();
+        } catch (NoSuchKeyException e) {
+            throw new PipelineException(FailureReason.MODEL_FILE_MISSING, "model '" + name + "' version '" + version
+                    + "' has no manifest at " + key);
+        } catch (IOException | UncheckedIOException e) {
+            throw new PipelineException(FailureReason.MODEL_INVALID, key + " is not a valid manifest: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The model's ONNX file on local disk, downloaded once per version and verified against the pinned sha256.
+     * A cached file is trusted because it was verified before it was moved into place.
+     */
+    public Path fetch(ModelRef ref, ModelManifest manifest) {
+        Path cached = cacheDir.resolve(ref.name()).resolve(ref.sha256() + ".onnx");
+        if (Files.isRegularFile(cached)) {
+            return cached;
+        }
+        String key = JobKeys.modelVersion(ref.name(), ref.version()) + manifest.onnxFile().path();
+        try {
+            Files.createDirectories(cached.getParent());
+            Path partial = Files.createTempFile(cached.getParent(), ref.sha256(), ".part");
+            try {
+                String actual;
+                try (InputStream in = store.read(key)) {
+                    actual = copyAndHash(in, partial);
+                }
+                if (!actual.equalsIgnoreCase(ref.sha256())) {
+                    throw new PipelineException(FailureReason.CHECKSUM_MISMATCH, "model '" + ref.name() + "' version '"
+                            + ref.version() + "': " + key + " has sha256 " + actual + " but the manifest says "
+                            + ref.sha256());
+                }
+                Files.move(partial, cached, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                return cached;
+            } finally {
+                Files.deleteIfExists(partial);
+            }
+        } catch (NoSuchKeyException e) {
+            throw new PipelineException(FailureReason.MODEL_FILE_MISSING, "model '" + ref.name() + "' version '"
+                    + ref.version() + "' has no file at " + key);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Uploads a model version (its ONNX file and manifest) without making it current. */
+    public ModelRef publish(Path onnxFile, ModelManifest manifest) {
+        String sha256 = sha256(onnxFile);
+        ModelManifest.ModelFile file = manifest.onnxFile();
+        if (!file.sha256().equalsIgnoreCase(sha256)) {
+            throw new PipelineException(FailureReason.CHECKSUM_MISMATCH, onnxFile + " has sha256 " + sha256
+                    + " but its manifest says " + file.sha256());
+        }
+        String prefix = JobKeys.modelVersion(manifest.name(), manifest.version());
+        store.write(prefix + file.path(), onnxFile);
+        store.write(prefix + ModelManifest.MANIFEST_FILE, JsonCodec.writePretty(manifest));
+        return new ModelRef(manifest.name(), manifest.version(), sha256);
+    }
+
+    /** Makes a published version current; jobs started before keep the version they pinned. */
+    public void promote(ModelRef ref) {
+        store.write(JobKeys.modelPointer(ref.name()), JsonCodec.writePretty(new ModelPointer(ref.version(), ref.sha256())));
+    }
+
+    /** Reads a model folder holding {@code manifest.json} and the ONNX file it lists. */
+    public static LocalModel readLocal(Path dir) {
+        Path manifestFile = dir.resolve(ModelManifest.MANIFEST_FILE);
+        if (!Files.isRegularFile(manifestFile)) {
+            throw new PipelineException(FailureReason.MODEL_FILE_MISSING, "no " + ModelManifest.MANIFEST_FILE + " in " + dir);
+        }
+        try {
+            ModelManifest manifest = JsonCodec.read(Files.readAllBytes(manifestFile), ModelManifest.class).validated();
+            Path onnx = dir.resolve(manifest.onnxFile().path());
+            if (!Files.isRegularFile(onnx)) {
+                throw new PipelineException(FailureReason.MODEL_FILE_MISSING, "the manifest in " + dir + " lists "
+                        + manifest.onnxFile().path() + ", which is not there");
+            }
+            return new LocalModel(onnx, manifest);
+        } catch (IOException | UncheckedIOException e) {
+            throw new PipelineException(FailureReason.MODEL_INVALID, manifestFile + " is not a valid manifest: "
+                    + e.getMessage());
+        }
+    }
+
+    /** A model folder on local disk. */
+    public record LocalModel(Path onnxFile, ModelManifest manifest) {
+        public ModelRef verifiedRef() {
+            String actual = sha256(onnxFile);
+            if (!actual.equalsIgnoreCase(manifest.onnxFile().sha256())) {
+                throw new PipelineException(FailureReason.CHECKSUM_MISMATCH, onnxFile + " has sha256 " + actual
+                        + " but its manifest says " + manifest.onnxFile().sha256());
+            }
+            return new ModelRef(manifest.name(), manifest.version(), actual);
+        }
+    }
+
+    /** Names of the models that have a current version. */
+    public List<String> listModels() {
+        return store.list(JobKeys.MODELS).stream()
+                .filter(k -> k.endsWith("/current.json"))
+                .map(k -> k.substring(JobKeys.MODELS.length(), k.length() - "/current.json".length()))
+                .toList();
+    }
+
+    static String sha256(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            return copyAndHash(in, null);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String copyAndHash(InputStream in, Path target) throws IOException {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            try (DigestInputStream hashing = new DigestInputStream(in, digest)) {
+                if (target == null) {
+                    hashing.transferTo(java.io.OutputStream.nullOutputStream());
+                } else {
+                    Files.copy(hashing, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,249 @@
+package dev.batchinference.results;
+
+import dev.batchinference.format.ColumnMapping;
+import dev.batchinference.inference.ChunkPredictor;
+import dev.batchinference.job.ChunkResult;
+import dev.batchinference.job.ChunkTask;
+import dev.batchinference.job.FailureReason;
+import dev.batchinference.job.JobFailure;
+import dev.batchinference.job.JobKeys;
+import dev.batchinference.job.JobPlan;
+import dev.batchinference.job.JobState;
+import dev.batchinference.job.JobStore;
+import dev.batchinference.job.JobSummary;
+import dev.batchinference.job.ResultMessage;
+import dev.batchinference.json.JsonCodec;
+import dev.batchinference.storage.NoSuchKeyException;
+import dev.batchinference.storage.ObjectStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVPrinter;
+import org.apache.commons.csv.CSVRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Ends jobs. It records each finished chunk, and when the last one is in, collates the parts in input
+ * order into the job's output (streamed, multipart) and writes the summary. A job's end is decided once:
+ * one writer at a time holds the job's collation lock (an S3 conditional write), and the terminal record
+ * is itself written only if absent. A failed chunk or a rejected job ends the job FAILED the same way.
+ */
+public final class JobCollator {
+    private static final Logger LOG = LoggerFactory.getLogger(JobCollator.class);
+
+    private final ObjectStore store;
+    private final JobStore jobs;
+    private final Duration lease;
+    private final Clock clock;
+    private final String owner;
+
+    /** What became of one message. */
+    public enum Outcome { RECORDED, SUCCEEDED, FAILED, ALREADY_ENDED, IGNORED }
+
+    /** Another writer is ending this job right now: the message should come back later. */
+    public static final class JobBusyException extends RuntimeException {
+        public JobBusyException(String jobId) {
+            super("job " + jobId + " is being collated by another writer; will look again");
+        }
+    }
+
+    public JobCollator(ObjectStore store, Duration lease, Clock clock, String owner) {
+        this.store = store;
+        this.jobs = new JobStore(store);
+        this.lease = lease;
+        this.clock = clock;
+        this.owner = owner;
+    }
+
+    /** Handles a results-queue message, or a chunk task that the work queue dead-lettered. */
+    public Outcome handle(String messageBody) {
+        ResultMessage message = JsonCodec.read(messageBody, ResultMessage.class);
+        if (ChunkTask.TYPE.equals(message.type())) {
+            ChunkTask task = JsonCodec.read(messageBody, ChunkTask.class);
+            if (jobs.isDone(task.jobId(), task.chunk().index())) {
+                return Outcome.IGNORED; // a duplicate of a chunk that did succeed
+            }
+            return fail(task.jobId(), new JobFailure(FailureReason.CHUNK_FAILED, "chunk " + task.chunk().index()
+                    + " (bytes " + task.chunk().startByte() + "-" + task.chunk().endByte()
+                    + ") kept failing until its retries ran out; see the worker's logs"));
+        }
+        return switch (message.type()) {
+            case ResultMessage.CHUNK_DONE -> chunkDone(message.jobId(), message.result());
+            case ResultMessage.CHUNK_FAILED, ResultMessage.JOB_REJECTED -> fail(message.jobId(), message.failure());
+            default -> {
+                LOG.warn("ignoring a message of unknown type {}", message.type());
+                yield Outcome.IGNORED;
+            }
+        };
+    }
+
+    private Outcome chunkDone(String jobId, ChunkResult result) {
+        jobs.recordDone(jobId, result);
+        JobPlan plan = plan(jobId);
+        if (jobs.doneKeys(jobId).size() < plan.chunks().size()) {
+            return Outcome.RECORDED;
+        }
+        return endJob(plan, () -> collate(plan));
+    }
+
+    private Outcome fail(String jobId, JobFailure failure) {
+        JobPlan plan = plan(jobId);
+        return endJob(plan, () -> failed(plan, failure));
+    }
+
+    private JobPlan plan(String jobId) {
+        return jobs.plan(jobId).orElseThrow(() -> new IllegalStateException("job " + jobId + " has no plan"));
+    }
+
+    /** Runs {@code ending} under the job's lock, once: a job that has ended stays as it ended. */
+    private Outcome endJob(JobPlan plan, java.util.function.Supplier<JobSummary> ending) {
+        if (jobs.terminal(plan.jobId()).isPresent()) {
+            return Outcome.ALREADY_ENDED;
+        }
+        if (!acquireLock(plan.jobId())) {
+            throw new JobBusyException(plan.jobId());
+        }
+        if (jobs.terminal(plan.jobId()).isPresent()) {
+            return Outcome.ALREADY_ENDED; // ended between our check and our lock
+        }
+        JobSummary summary = ending.get();
+        store.write(JobKeys.summary(plan.input().key()), JsonCodec.writePretty(summary));
+        if (!jobs.writeTerminal(summary)) {
+            return Outcome.ALREADY_ENDED;
+        }
+        LOG.info("job {} {}{}", plan.jobId(), summary.state(), summary.reason() == null ? "" : " " + summary.reason());
+        return summary.state() == JobState.SUCCEEDED ? Outcome.SUCCEEDED : Outcome.FAILED;
+    }
+
+    private boolean acquireLock(String jobId) {
+        String key = JobKeys.collateLock(jobId);
+        byte[] lock = JsonCodec.writeBytes(new CollateLock(owner, clock.instant()));
+        if (store.writeIfAbsent(key, lock)) {
+            return true;
+        }
+        Optional<ObjectStore.StoredObject> held = store.head(key);
+        if (held.isEmpty()) {
+            return store.writeIfAbsent(key, lock);
+        }
+        CollateLock current;
+        try (InputStream in = store.read(key)) {
+            current = JsonCodec.read(in.readAllBytes(), CollateLock.class);
+        } catch (NoSuchKeyException e) {
+            return store.writeIfAbsent(key, lock);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (current.acquiredAt().plus(lease).isAfter(clock.instant())) {
+            return false;
+        }
+        LOG.warn("job {}: taking over a collation lock held by {} since {}", jobId, current.owner(), current.acquiredAt());
+        // If-Match: of two writers taking over the same stale lock, only one succeeds
+        return store.replaceIfMatch(key, held.get().etag(), lock);
+    }
+
+    /** Who holds a job's collation lock, and since when. */
+    public record CollateLock(String owner, Instant acquiredAt) {
+    }
+
+    private JobSummary collate(JobPlan plan) {
+        Instant started = clock.instant();
+        List<ChunkResult> chunks = jobs.doneChunks(plan.jobId()).stream()
+                .sorted(Comparator.comparingInt(ChunkResult::chunk)).toList();
+        ColumnMapping mapping = ColumnMapping.of(plan.layout().header(), plan.manifest().features());
+        String outputKey = JobKeys.predictions(plan.input().key());
+        try (ObjectStore.AbortableOutputStream out = store.create(outputKey)) {
+            try {
+                writeLine(out, mapping.outputHeader(plan.manifest().labels()));
+                for (ChunkResult chunk : chunks) {
+                    try (InputStream part = store.read(JobKeys.part(plan.jobId(), chunk.chunk()))) {
+                        part.transferTo(out);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                out.abort();
+                throw e;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        long rejected = chunks.stream().mapToLong(ChunkResult::rowsRejected).sum();
+        String errorsKey = rejected > 0 ? collateErrors(plan, chunks) : null;
+        long collateMs = Duration.between(started, clock.instant()).toMillis();
+        return summary(plan, JobState.SUCCEEDED, null, chunks, outputKey, errorsKey, collateMs);
+    }
+
+    /** Rejected rows of every chunk, renumbered from chunk-local to file-wide row numbers. */
+    private String collateErrors(JobPlan plan, List<ChunkResult> chunks) {
+        String errorsKey = JobKeys.errors(plan.input().key());
+        try (ObjectStore.AbortableOutputStream out = store.create(errorsKey);
+             Writer writer = new OutputStreamWriter(out, StandardCharsets.UTF_8);
+             CSVPrinter printer = new CSVPrinter(writer, ChunkPredictor.outputFormat())) {
+            printer.printRecord(ChunkPredictor.ERROR_COLUMNS);
+            long rowsBefore = 0;
+            for (ChunkResult chunk : chunks) {
+                if (chunk.rowsRejected() > 0) {
+                    try (InputStream part = store.read(JobKeys.errorsPart(plan.jobId(), chunk.chunk()));
+                         CSVParser parser = CSVParser.parse(new InputStreamReader(part, StandardCharsets.UTF_8),
+                                 ChunkPredictor.outputFormat())) {
+                        for (CSVRecord record : parser) {
+                            printer.printRecord(rowsBefore + Long.parseLong(record.get(0)), record.get(1), record.get(2));
+                        }
+                    }
+                }
+                rowsBefore += chunk.rowsIn();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return errorsKey;
+    }
+
+    private JobSummary failed(JobPlan plan, JobFailure failure) {
+        List<ChunkResult> chunks = plan.isRejected() ? List.of() : jobs.doneChunks(plan.jobId());
+        return new JobSummary(plan.jobId(), JobState.FAILED, failure.reason(), failure.message(), plan.input(),
+                plan.input().modelName(), plan.model() == null ? null : plan.model().version(),
+                sum(chunks, ChunkResult::rowsIn), sum(chunks, ChunkResult::rowsOut), sum(chunks, ChunkResult::rowsRejected),
+                plan.chunks().size(), null, null, plan.createdAt(), clock.instant(),
+                Duration.between(plan.createdAt(), clock.instant()).toMillis(), timings(chunks, 0));
+    }
+
+    private JobSummary summary(JobPlan plan, JobState state, JobFailure failure, List<ChunkResult> chunks,
+                               String output, String errors, long collateMs) {
+        Instant now = clock.instant();
+        return new JobSummary(plan.jobId(), state, failure == null ? null : failure.reason(),
+                failure == null ? null : failure.message(), plan.input(), plan.model().name(), plan.model().version(),
+                sum(chunks, ChunkResult::rowsIn), sum(chunks, ChunkResult::rowsOut), sum(chunks, ChunkResult::rowsRejected),
+                plan.chunks().size(), output, errors, plan.createdAt(), now,
+                Duration.between(plan.createdAt(), now).toMillis(), timings(chunks, collateMs));
+    }
+
+    private static JobSummary.Timings timings(List<ChunkResult> chunks, long collateMs) {
+        return new JobSummary.Timings(sum(chunks, ChunkResult::parseMs), sum(chunks, ChunkResult::inferMs),
+                sum(chunks, ChunkResult::writeMs), collateMs);
+    }
+
+    private static long sum(List<ChunkResult> chunks, java.util.function.ToLongFunction<ChunkResult> field) {
+        return chunks.stream().mapToLong(field).sum();
+    }
+
+    private static void writeLine(OutputStream out, List<String> columns) throws IOException {
+        StringBuilder line = new StringBuilder();
+        try (CSVPrinter printer = new CSVPrinter(line, ChunkPredictor.outputFormat())) {
+            printer.printRecord(columns);
+        }
+        out.write(line.toString().getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,52 @@
+package dev.batchinference.storage;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The pipeline's bucket, as much of S3 as the pipeline uses. Keys are plain (decoded) object keys.
+ * Reads of a missing key throw {@link NoSuchKeyException}.
+ */
+public interface ObjectStore {
+
+    Optional<StoredObject> head(String key);
+
+    /** Streams {@code [start, endExclusive)} of the object, only if it still has the given ETag. */
+    InputStream read(String key, String expectedEtag, long start, long endExclusive);
+
+    /** Streams the whole object. */
+    InputStream read(String key);
+
+    /** Creates or replaces the object. */
+    void write(String key, byte[] content);
+
+    /** Creates or replaces the object from a file. */
+    void write(String key, Path file);
+
+    /** Creates the object only if the key is free; false if it exists (S3 {@code If-None-Match: *}). */
+    boolean writeIfAbsent(String key, byte[] content);
+
+    /** Replaces the object only if its ETag is still {@code etag}; false otherwise (S3 {@code If-Match}). */
+    boolean replaceIfMatch(String key, String etag, byte[] content);
+
+    /** Every key under the prefix, in lexicographic order. */
+    List<String> list(String prefix);
+
+    /**
+     * A stream that becomes the object when closed, in bounded memory (multipart for large objects);
+     * nothing appears under the key if the stream is abandoned with {@link AbortableOutputStream#abort()}.
+     */
+    AbortableOutputStream create(String key);
+
+    /** What a HEAD tells about an object. */
+    record StoredObject(String key, long size, String etag, String versionId, java.time.Instant lastModified) {
+    }
+
+    /** An output stream that can be abandoned without leaving anything behind. */
+    abstract class AbortableOutputStream extends OutputStream {
+        public abstract void abort();
+    }
+}

@@ -1,0 +1,76 @@
+package dev.batchinference.testing;
+
+import dev.batchinference.config.PipelineConfig.ChunkLimits;
+import dev.batchinference.inference.ChunkWorker;
+import dev.batchinference.ingest.JobIngestor;
+import dev.batchinference.job.JobKeys;
+import dev.batchinference.model.ModelCache;
+import dev.batchinference.model.ModelStore;
+import dev.batchinference.queue.InMemoryMessageSender;
+import dev.batchinference.results.JobCollator;
+import dev.batchinference.storage.InMemoryObjectStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The three functions' cores on an in-memory bucket and queues, with the message passing done by the
+ * test, step by step: no threads, no network, every delivery under the test's control.
+ */
+public final class InMemoryPipeline {
+    public final InMemoryObjectStore store = new InMemoryObjectStore();
+    public final InMemoryMessageSender workQueue = new InMemoryMessageSender();
+    public final InMemoryMessageSender resultsQueue = new InMemoryMessageSender();
+    public final ModelStore models;
+    public final JobIngestor ingestor;
+    public final ChunkWorker worker;
+    public final JobCollator collator;
+
+    public InMemoryPipeline(Path modelCache, ChunkLimits limits) {
+        this.models = new ModelStore(store, modelCache);
+        this.ingestor = new JobIngestor("test-bucket", store, models, workQueue, resultsQueue, limits, Clock.systemUTC());
+        this.worker = new ChunkWorker(store, models, new ModelCache(), resultsQueue, 1024);
+        this.collator = new JobCollator(store, Duration.ofMinutes(15), Clock.systemUTC(), "test-writer");
+    }
+
+    public String put(String key, byte[] content) {
+        store.write(key, content);
+        return key;
+    }
+
+    /** Ingests, then delivers every queued message until both queues are empty. */
+    public JobIngestor.Outcome runToEnd(String key) {
+        JobIngestor.Outcome outcome = ingestor.ingest(key);
+        drain();
+        return outcome;
+    }
+
+    public void drain() {
+        while (true) {
+            List<String> tasks = workQueue.drain();
+            List<String> results = resultsQueue.drain();
+            if (tasks.isEmpty() && results.isEmpty()) {
+                return;
+            }
+            tasks.forEach(worker::process);
+            results.forEach(collator::handle);
+        }
+    }
+
+    public String text(String key) {
+        try (InputStream in = store.read(key)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public String predictionsOf(String inputKey) {
+        return text(JobKeys.predictions(inputKey));
+    }
+}
