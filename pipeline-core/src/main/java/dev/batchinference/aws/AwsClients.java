@@ -29,7 +29,7 @@ public final class AwsClients {
                 // checksums only where S3 requires them: emulators differ in the newer trailing-checksum support
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
-        config.endpoint().ifPresent(endpoint -> builder.endpointOverride(endpoint).forcePathStyle(true));
+        config.s3Endpoint().ifPresent(endpoint -> builder.endpointOverride(endpoint).forcePathStyle(true));
         return builder.build();
     }
 
@@ -38,7 +38,7 @@ public final class AwsClients {
                 .httpClient(UrlConnectionHttpClient.create())
                 .region(Region.of(config.region()))
                 .credentialsProvider(credentials(config));
-        config.endpoint().ifPresent(builder::endpointOverride);
+        config.sqsEndpoint().ifPresent(builder::endpointOverride);
         return builder.build();
     }
 

@@ -14,7 +14,8 @@ public record PipelineConfig(
         String bucket,
         String workQueueUrl,
         String resultsQueueUrl,
-        Optional<URI> endpoint,
+        Optional<URI> s3Endpoint,
+        Optional<URI> sqsEndpoint,
         String region,
         Optional<Credentials> credentials,
         ChunkLimits chunkLimits,
@@ -25,8 +26,10 @@ public record PipelineConfig(
     public static final String BUCKET = "PIPELINE_BUCKET";
     public static final String WORK_QUEUE_URL = "WORK_QUEUE_URL";
     public static final String RESULTS_QUEUE_URL = "RESULTS_QUEUE_URL";
-    /** The AWS SDK's own name for an endpoint override (LocalStack, moto, the embedded emulators). */
+    /** The AWS SDK's own names for endpoint overrides (LocalStack, moto, the embedded emulators). */
     public static final String ENDPOINT = "AWS_ENDPOINT_URL";
+    public static final String S3_ENDPOINT = "AWS_ENDPOINT_URL_S3";
+    public static final String SQS_ENDPOINT = "AWS_ENDPOINT_URL_SQS";
     public static final String REGION = "AWS_REGION";
     public static final String ACCESS_KEY_ID = "AWS_ACCESS_KEY_ID";
     public static final String SECRET_ACCESS_KEY = "AWS_SECRET_ACCESS_KEY";
@@ -39,7 +42,7 @@ public record PipelineConfig(
 
     /** Every variable the functions read, for the template and the docs to agree with. */
     public static final java.util.List<String> NAMES = java.util.List.of(BUCKET, WORK_QUEUE_URL, RESULTS_QUEUE_URL,
-            ENDPOINT, REGION, CHUNK_MAX_ROWS, CHUNK_MAX_BYTES, INFERENCE_BATCH_ROWS, MODEL_CACHE_DIR,
+            ENDPOINT, S3_ENDPOINT, SQS_ENDPOINT, REGION, CHUNK_MAX_ROWS, CHUNK_MAX_BYTES, INFERENCE_BATCH_ROWS, MODEL_CACHE_DIR,
             COLLATE_LEASE_SECONDS);
 
     public static final long DEFAULT_CHUNK_MAX_ROWS = 200_000;
@@ -81,7 +84,8 @@ public record PipelineConfig(
                 required(env, BUCKET),
                 env.get(WORK_QUEUE_URL),
                 env.get(RESULTS_QUEUE_URL),
-                Optional.ofNullable(blankToNull(env.get(ENDPOINT))).map(URI::create),
+                endpoint(env, S3_ENDPOINT),
+                endpoint(env, SQS_ENDPOINT),
                 env.getOrDefault(REGION, "us-east-1"),
                 credentials,
                 new ChunkLimits(number(env, CHUNK_MAX_ROWS, DEFAULT_CHUNK_MAX_ROWS),
@@ -109,6 +113,15 @@ public record PipelineConfig(
 
     private static String required(Map<String, String> env, String name) {
         return require(env.get(name), name);
+    }
+
+    /** A service's own endpoint variable wins over the general one, as in the AWS SDKs. */
+    private static Optional<URI> endpoint(Map<String, String> env, String serviceVariable) {
+        String value = blankToNull(env.get(serviceVariable));
+        if (value == null) {
+            value = blankToNull(env.get(ENDPOINT));
+        }
+        return Optional.ofNullable(value).map(URI::create);
     }
 
     private static String blankToNull(String s) {

@@ -57,9 +57,13 @@ public final class ChunkWorker {
         this.batchRows = batchRows;
     }
 
-    /** Processes one work-queue message; throws only for failures worth retrying. */
+    /** Processes one work-queue message; throws only for failures worth retrying; null when nothing was predicted. */
     public ChunkResult process(String messageBody) {
         ChunkTask task = JsonCodec.read(messageBody, ChunkTask.class);
+        if (jobs.isDone(task.jobId(), task.chunk().index())) {
+            LOG.info("job {} chunk {} is done already: duplicate task", task.jobId(), task.chunk().index());
+            return null;
+        }
         try {
             ChunkResult result = predict(task);
             resultsQueue.send(JsonCodec.write(ResultMessage.chunkDone(task.jobId(), result)));
@@ -89,11 +93,13 @@ public final class ChunkWorker {
                     result = predictor.predict(chunk, in, out, rejected);
                 }
                 long t0 = System.nanoTime();
-                // both parts exist before the chunk is reported done; the writer reads them only after that
+                // both parts exist before the chunk is reported done; the writer reads them only after that.
+                // Written once: a duplicate task running at the same time computes the same bytes, and
+                // leaving the first copy in place means collation never reads a part being rewritten
                 if (result.rowsRejected() > 0) {
-                    store.write(JobKeys.errorsPart(task.jobId(), chunk), errors);
+                    store.writeIfAbsent(JobKeys.errorsPart(task.jobId(), chunk), errors);
                 }
-                store.write(JobKeys.part(task.jobId(), chunk), predictions);
+                store.writeIfAbsent(JobKeys.part(task.jobId(), chunk), predictions);
                 long uploadMs = (System.nanoTime() - t0) / 1_000_000;
                 return new ChunkResult(chunk, result.rowsIn(), result.rowsOut(), result.rowsRejected(),
                         result.parseMs(), result.inferMs(), result.writeMs() + uploadMs);

@@ -35,9 +35,12 @@ public final class JobStore {
         return store.head(JobKeys.dispatched(jobId)).isPresent();
     }
 
-    /** Records a finished chunk; repeating it is harmless (same content, same key). */
+    /**
+     * Records a finished chunk, once: a repeat leaves the first record in place, so no reader ever meets
+     * a record being rewritten (S3 replaces objects atomically; not every emulator does).
+     */
     public void recordDone(String jobId, ChunkResult result) {
-        store.write(JobKeys.done(jobId, result.chunk()), JsonCodec.writeBytes(result));
+        store.writeIfAbsent(JobKeys.done(jobId, result.chunk()), JsonCodec.writeBytes(result));
     }
 
     public boolean isDone(String jobId, int chunk) {
@@ -49,12 +52,29 @@ public final class JobStore {
         return store.list(JobKeys.doneMarkers(jobId));
     }
 
+    /** Records of the finished chunks, whichever have finished. */
     public List<ChunkResult> doneChunks(String jobId) {
         List<ChunkResult> results = new ArrayList<>();
         for (String key : doneKeys(jobId)) {
-            read(key, ChunkResult.class).ifPresent(results::add);
+            doneChunk(key).ifPresent(results::add);
         }
         return results;
+    }
+
+    /** Every chunk's record in chunk order, read by key; fails if any is missing rather than return fewer. */
+    public List<ChunkResult> allDoneChunks(String jobId, int chunks) {
+        List<ChunkResult> results = new ArrayList<>(chunks);
+        for (int chunk = 0; chunk < chunks; chunk++) {
+            int index = chunk;
+            results.add(doneChunk(JobKeys.done(jobId, chunk)).orElseThrow(() -> new IllegalStateException(
+                    "job " + jobId + ": the record of chunk " + index + " is not readable yet")));
+        }
+        return results;
+    }
+
+    /** One finished chunk's record, by a key from {@link #doneKeys}. */
+    public Optional<ChunkResult> doneChunk(String doneKey) {
+        return read(doneKey, ChunkResult.class);
     }
 
     public Optional<JobSummary> terminal(String jobId) {

@@ -26,7 +26,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import org.apache.commons.csv.CSVParser;
@@ -70,8 +69,15 @@ public final class JobCollator {
 
     /** Handles a results-queue message, or a chunk task that the work queue dead-lettered. */
     public Outcome handle(String messageBody) {
-        ResultMessage message = JsonCodec.read(messageBody, ResultMessage.class);
-        if (ChunkTask.TYPE.equals(message.type())) {
+        String type;
+        try {
+            type = JsonCodec.mapper().readTree(messageBody).path("type").asText();
+        } catch (java.io.IOException e) {
+            // retrying cannot make it readable: dropping it (loudly) beats blocking the queue
+            LOG.error("dropping a message that is not JSON ({} bytes)", messageBody.length());
+            return Outcome.IGNORED;
+        }
+        if (ChunkTask.TYPE.equals(type)) {
             ChunkTask task = JsonCodec.read(messageBody, ChunkTask.class);
             if (jobs.isDone(task.jobId(), task.chunk().index())) {
                 return Outcome.IGNORED; // a duplicate of a chunk that did succeed
@@ -80,11 +86,12 @@ public final class JobCollator {
                     + " (bytes " + task.chunk().startByte() + "-" + task.chunk().endByte()
                     + ") kept failing until its retries ran out; see the worker's logs"));
         }
-        return switch (message.type()) {
+        ResultMessage message = JsonCodec.read(messageBody, ResultMessage.class);
+        return switch (type) {
             case ResultMessage.CHUNK_DONE -> chunkDone(message.jobId(), message.result());
             case ResultMessage.CHUNK_FAILED, ResultMessage.JOB_REJECTED -> fail(message.jobId(), message.failure());
             default -> {
-                LOG.warn("ignoring a message of unknown type {}", message.type());
+                LOG.error("dropping a message of unknown type '{}'", type);
                 yield Outcome.IGNORED;
             }
         };
@@ -160,8 +167,7 @@ public final class JobCollator {
 
     private JobSummary collate(JobPlan plan) {
         Instant started = clock.instant();
-        List<ChunkResult> chunks = jobs.doneChunks(plan.jobId()).stream()
-                .sorted(Comparator.comparingInt(ChunkResult::chunk)).toList();
+        List<ChunkResult> chunks = jobs.allDoneChunks(plan.jobId(), plan.chunks().size());
         ColumnMapping mapping = ColumnMapping.of(plan.layout().header(), plan.manifest().features());
         String outputKey = JobKeys.predictions(plan.input().key());
         try (ObjectStore.AbortableOutputStream out = store.create(outputKey)) {

@@ -67,6 +67,15 @@ public final class InMemoryObjectStore implements ObjectStore {
     }
 
     @Override
+    public boolean writeIfAbsent(String key, Path file) {
+        try {
+            return writeIfAbsent(key, Files.readAllBytes(file));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
     public boolean replaceIfMatch(String key, String etag, byte[] content) {
         Entry current = objects.get(key);
         return current != null && current.etag.equals(etag) && objects.replace(key, current, entryOf(content));

@@ -29,6 +29,9 @@ public interface ObjectStore {
     /** Creates the object only if the key is free; false if it exists (S3 {@code If-None-Match: *}). */
     boolean writeIfAbsent(String key, byte[] content);
 
+    /** Creates the object from a file only if the key is free; false if it exists. */
+    boolean writeIfAbsent(String key, Path file);
+
     /** Replaces the object only if its ETag is still {@code etag}; false otherwise (S3 {@code If-Match}). */
     boolean replaceIfMatch(String key, String etag, byte[] content);
 

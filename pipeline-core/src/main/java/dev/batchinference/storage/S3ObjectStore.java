@@ -95,6 +95,20 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     @Override
+    public boolean writeIfAbsent(String key, Path file) {
+        try {
+            s3.putObject(PutObjectRequest.builder().bucket(bucket).key(key).ifNoneMatch("*").build(),
+                    RequestBody.fromFile(file));
+            return true;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 412 || e.statusCode() == 409) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    @Override
     public boolean replaceIfMatch(String key, String etag, byte[] content) {
         return conditionalPut(PutObjectRequest.builder().bucket(bucket).key(key).ifMatch(etag).build(), content);
     }

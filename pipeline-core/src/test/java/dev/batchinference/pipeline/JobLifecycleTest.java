@@ -259,4 +259,28 @@ class JobLifecycleTest {
         assertThat(p.store.head(key).orElseThrow().etag()).isEqualTo(etag);
         assertThat(p.text(key).getBytes(StandardCharsets.UTF_8)).isEqualTo(original);
     }
+
+    @Test
+    void aDeadLetteredChunkTaskEndsItsJobFailedUnlessTheChunkSucceededAfterAll() throws IOException {
+        InMemoryPipeline p = pipeline(50);
+        String key = p.put("incoming/iris/iris.csv", Files.readAllBytes(Samples.data("iris.csv")));
+        p.ingestor.ingest(key);
+        List<String> tasks = p.workQueue.drain();
+        p.worker.process(tasks.get(0));
+        p.resultsQueue.drain().forEach(p.collator::handle);
+
+        assertThat(p.collator.handle(tasks.get(0))).as("dead letter of a chunk that did succeed")
+                .isEqualTo(JobCollator.Outcome.IGNORED);
+        assertThat(p.collator.handle(tasks.get(1))).isEqualTo(JobCollator.Outcome.FAILED);
+        JobSummary summary = summaryOf(p, key);
+        assertThat(summary.reason()).isEqualTo(FailureReason.CHUNK_FAILED);
+        assertThat(summary.message()).contains("chunk 1");
+    }
+
+    @Test
+    void aMessageThatIsNotJsonIsDroppedRatherThanRetriedForever() {
+        InMemoryPipeline p = pipeline(50);
+
+        assertThat(p.collator.handle("this is not json")).isEqualTo(JobCollator.Outcome.IGNORED);
+    }
 }

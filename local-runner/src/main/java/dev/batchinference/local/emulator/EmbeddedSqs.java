@@ -1,0 +1,60 @@
+package dev.batchinference.local.emulator;
+
+import java.net.URI;
+
+import org.apache.pekko.actor.ActorSystem;
+import org.elasticmq.rest.sqs.SQSRestServer;
+import org.elasticmq.rest.sqs.SQSRestServerBuilder;
+
+/** ElasticMQ in process on 127.0.0.1. */
+public final class EmbeddedSqs implements AutoCloseable {
+
+    private final ActorSystem actors;
+    private final SQSRestServer server;
+    private final URI endpoint;
+
+    private EmbeddedSqs(ActorSystem actors, SQSRestServer server, int port) {
+        this.actors = actors;
+        this.server = server;
+        this.endpoint = URI.create("http://127.0.0.1:" + port);
+    }
+
+    /** Starts ElasticMQ; port 0 picks a free port. Region and account id appear in queue ARNs. */
+    public static EmbeddedSqs start(int port, String region, String accountId) {
+        // Our own actor system, so that we can always shut it down: when the bind fails (port taken),
+        // ElasticMQ's stop fails too and would leave its non-daemon threads keeping the JVM alive.
+        ActorSystem actors = ActorSystem.create("elasticmq");
+        try {
+            SQSRestServer server = SQSRestServerBuilder
+                    .withActorSystem(actors)
+                    .withInterface("127.0.0.1")
+                    .withPort(port)
+                    // without these, queue ARNs read arn:aws:sqs:elasticmq:000000000000:...
+                    .withAWSRegion(region)
+                    .withAWSAccountId(accountId)
+                    .start();
+            return new EmbeddedSqs(actors, server, server.waitUntilStarted().localAddress().getPort());
+        } catch (RuntimeException e) {
+            terminate(actors);
+            throw e;
+        }
+    }
+
+    public URI endpoint() {
+        return endpoint;
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.stopAndWait();
+        } finally {
+            terminate(actors);
+        }
+    }
+
+    private static void terminate(ActorSystem actors) {
+        actors.terminate();
+        actors.getWhenTerminated().toCompletableFuture().join();
+    }
+}

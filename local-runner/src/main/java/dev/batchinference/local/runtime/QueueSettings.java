@@ -1,0 +1,19 @@
+package dev.batchinference.local.runtime;
+
+import java.time.Duration;
+
+/**
+ * One queue and the event source that feeds its function: what SAM's template declares for the
+ * queue (visibility timeout, redrive to a DLQ after {@code maxReceiveCount}) and for the event source
+ * (batch size). The local runtime creates its queues from these.
+ */
+public record QueueSettings(String name, Duration visibilityTimeout, int maxReceiveCount, int batchSize) {
+
+    /** Worker timeout 900 s; AWS advises a visibility timeout of at least six times the function's timeout. */
+    public static final QueueSettings WORK = new QueueSettings("work", Duration.ofSeconds(5400), 3, 1);
+    public static final QueueSettings RESULTS = new QueueSettings("results", Duration.ofSeconds(900), 5, 10);
+
+    public String dlqName() {
+        return name + "-dlq";
+    }
+}
