@@ -1,0 +1,100 @@
+package dev.batchinference.local.cli;
+
+import static dev.batchinference.testing.PredictionAssertions.assertSamePredictions;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.batchinference.json.JsonCodec;
+import dev.batchinference.testing.Samples;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI as users call it: exit codes, the --json document, files written. */
+class PipelineCliTest {
+    @TempDir
+    Path dir;
+
+    private record Result(int exitCode, String stdout, String stderr) {
+    }
+
+    private static Result cli(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
+            int code = PipelineCli.execute(args);
+            return new Result(code, stdout.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    private String models() {
+        return Samples.root().resolve("models").toString();
+    }
+
+    @Test
+    void runPrintsTheJsonDocumentAndExitsZeroWhenEveryJobSucceeded() throws Exception {
+        Path bad = dir.resolve("no-petals.csv");
+        Files.writeString(bad, "id,sepal_length,sepal_width\n1,5.1,3.5\n");
+
+        Result ok = cli("run", Samples.data("iris.csv").toString(), "--model", "iris", "--models", models(),
+                "--out", dir.resolve("out").toString(), "--chunk-rows", "40", "--json");
+        Result failed = cli("run", bad.toString(), "--model", "iris", "--models", models(),
+                "--out", dir.resolve("out").toString(), "--json");
+
+        assertThat(ok.exitCode()).as(ok.stderr()).isZero();
+        JsonNode job = JsonCodec.mapper().readTree(ok.stdout()).path("jobs").get(0);
+        for (String field : new String[] {"jobId", "input", "model", "modelVersion", "state", "reason", "rowsIn",
+                "rowsOut", "rowsRejected", "chunks", "output", "errors", "summary", "durationMs"}) {
+            assertThat(job.has(field)).as("field %s", field).isTrue();
+        }
+        assertThat(job.path("state").asText()).isEqualTo("SUCCEEDED");
+        assertThat(job.path("rowsOut").asLong()).isEqualTo(150);
+        assertThat(job.path("chunks").asInt()).isEqualTo(4);
+        assertSamePredictions(Samples.csv(Path.of(job.path("output").asText())),
+                Samples.csv(Samples.expected("iris.predictions.csv")));
+
+        assertThat(failed.exitCode()).isEqualTo(1);
+        JsonNode failure = JsonCodec.mapper().readTree(failed.stdout()).path("jobs").get(0);
+        assertThat(failure.path("state").asText()).isEqualTo("FAILED");
+        assertThat(failure.path("reason").asText()).isEqualTo("SCHEMA_MISMATCH");
+        assertThat(failure.path("message").asText()).contains("petal_length, petal_width");
+    }
+
+    @Test
+    void predictWritesTheSamePredictionsOfflineAndRejectedRowsBesideThem() throws Exception {
+        Path input = dir.resolve("dirty.csv");
+        Files.writeString(input, Files.readString(Samples.data("iris.csv")) + "151,x,3.0,4.0,1.0,unknown\n");
+        Path out = dir.resolve("predictions.csv");
+
+        Result result = cli("predict", input.toString(), "--model", Samples.model("iris").toString(),
+                "--out", out.toString());
+
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        assertSamePredictions(Samples.csv(out), Samples.csv(Samples.expected("iris.predictions.csv")));
+        assertThat(Files.readString(dir.resolve("predictions.errors.csv")))
+                .isEqualTo("row,column,reason\n151,sepal_length,not a number (text of 1 character)\n");
+    }
+
+    @Test
+    void mistakesGetOneLineThatNamesTheProblem() {
+        Result noModel = cli("run", Samples.data("iris.csv").toString(), "--model", "nosuch", "--models", models());
+        Result noFile = cli("predict", dir.resolve("missing.csv").toString(), "--model", "iris", "--out", "x.csv");
+
+        assertThat(noModel.exitCode()).isEqualTo(2);
+        assertThat(noModel.stderr()).contains("no model 'nosuch'").contains("available: fraud, iris")
+                .doesNotContain("Exception").doesNotContain("\tat ");
+        assertThat(noFile.exitCode()).isEqualTo(2);
+        assertThat(noFile.stderr()).contains("no such file").doesNotContain("\tat ");
+    }
+}
