@@ -54,8 +54,9 @@ public final class JobCollator {
 
     /** Another writer is ending this job right now: the message should come back later. */
     public static final class JobBusyException extends RuntimeException {
-        public JobBusyException(String jobId) {
-            super("job " + jobId + " is being collated by another writer; will look again");
+        public JobBusyException(String jobId, CollateLock holder) {
+            super("job " + jobId + " is being collated by " + holder.owner() + " since " + holder.acquiredAt()
+                    + "; will look again");
         }
     }
 
@@ -120,13 +121,20 @@ public final class JobCollator {
         if (jobs.terminal(plan.jobId()).isPresent()) {
             return Outcome.ALREADY_ENDED;
         }
-        if (!acquireLock(plan.jobId())) {
-            throw new JobBusyException(plan.jobId());
+        Optional<CollateLock> holder = acquireLock(plan.jobId());
+        if (holder.isPresent()) {
+            throw new JobBusyException(plan.jobId(), holder.get());
         }
         if (jobs.terminal(plan.jobId()).isPresent()) {
             return Outcome.ALREADY_ENDED; // ended between our check and our lock
         }
-        JobSummary summary = ending.get();
+        JobSummary summary;
+        try {
+            summary = ending.get();
+        } catch (RuntimeException e) {
+            releaseLock(plan.jobId());
+            throw e;
+        }
         store.write(JobKeys.summary(plan.input().key()), JsonCodec.writePretty(summary));
         if (!jobs.writeTerminal(summary)) {
             return Outcome.ALREADY_ENDED;
@@ -135,30 +143,52 @@ public final class JobCollator {
         return summary.state() == JobState.SUCCEEDED ? Outcome.SUCCEEDED : Outcome.FAILED;
     }
 
-    private boolean acquireLock(String jobId) {
+    /** Takes the job's lock; empty when this writer holds it, else who does. */
+    private Optional<CollateLock> acquireLock(String jobId) {
         String key = JobKeys.collateLock(jobId);
         byte[] lock = JsonCodec.writeBytes(new CollateLock(owner, clock.instant()));
         if (store.writeIfAbsent(key, lock)) {
-            return true;
+            return Optional.empty();
         }
-        Optional<ObjectStore.StoredObject> held = store.head(key);
+        Optional<HeldLock> held = readLock(key);
         if (held.isEmpty()) {
-            return store.writeIfAbsent(key, lock);
+            return store.writeIfAbsent(key, lock) ? Optional.empty() : readLock(key).map(HeldLock::lock);
         }
-        CollateLock current;
-        try (InputStream in = store.read(key)) {
-            current = JsonCodec.read(in.readAllBytes(), CollateLock.class);
-        } catch (NoSuchKeyException e) {
-            return store.writeIfAbsent(key, lock);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        CollateLock current = held.get().lock();
+        // ours: an SDK retry of our own conditional write meets our first attempt and gets 412
+        if (current.owner().equals(owner)) {
+            return Optional.empty();
         }
         if (current.acquiredAt().plus(lease).isAfter(clock.instant())) {
-            return false;
+            return Optional.of(current);
         }
         LOG.warn("job {}: taking over a collation lock held by {} since {}", jobId, current.owner(), current.acquiredAt());
         // If-Match: of two writers taking over the same stale lock, only one succeeds
-        return store.replaceIfMatch(key, held.get().etag(), lock);
+        return store.replaceIfMatch(key, held.get().etag(), lock) ? Optional.empty() : Optional.of(current);
+    }
+
+    /** Hands the lock back after a failed collation, so the next delivery need not wait out the lease. */
+    private void releaseLock(String jobId) {
+        String key = JobKeys.collateLock(jobId);
+        readLock(key).filter(held -> held.lock().owner().equals(owner)).ifPresent(held -> store.replaceIfMatch(key,
+                held.etag(), JsonCodec.writeBytes(new CollateLock(owner + " (released)", Instant.EPOCH))));
+    }
+
+    private record HeldLock(CollateLock lock, String etag) {
+    }
+
+    private Optional<HeldLock> readLock(String key) {
+        Optional<ObjectStore.StoredObject> head = store.head(key);
+        if (head.isEmpty()) {
+            return Optional.empty();
+        }
+        try (InputStream in = store.read(key)) {
+            return Optional.of(new HeldLock(JsonCodec.read(in.readAllBytes(), CollateLock.class), head.get().etag()));
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Who holds a job's collation lock, and since when. */

@@ -81,6 +81,11 @@ public final class InMemoryObjectStore implements ObjectStore {
         return current != null && current.etag.equals(etag) && objects.replace(key, current, entryOf(content));
     }
 
+    /** Removes an object; the pipeline never deletes, tests use it to lose things on purpose. */
+    public void delete(String key) {
+        objects.remove(key);
+    }
+
     @Override
     public List<String> list(String prefix) {
         List<String> keys = new ArrayList<>();

@@ -283,4 +283,39 @@ class JobLifecycleTest {
 
         assertThat(p.collator.handle("this is not json")).isEqualTo(JobCollator.Outcome.IGNORED);
     }
+
+    @Test
+    void aWriterTakesALockItAlreadyHoldsAsItsOwn() throws IOException {
+        // what an SDK retry of the lock's conditional write leaves behind: our lock, and a 412 for us
+        InMemoryPipeline p = pipeline(1_000);
+        String key = p.put("incoming/iris/iris.csv", Files.readAllBytes(Samples.data("iris.csv")));
+        Outcome outcome = p.ingestor.ingest(key);
+        p.workQueue.drain().forEach(p.worker::process);
+        p.store.write(JobKeys.collateLock(outcome.jobId()),
+                JsonCodec.writeBytes(new JobCollator.CollateLock("test-writer", java.time.Instant.now())));
+
+        p.drain();
+
+        assertThat(summaryOf(p, key).state()).isEqualTo(JobState.SUCCEEDED);
+    }
+
+    @Test
+    void aWriterWhoseCollationFailsReleasesTheLockForTheNextDelivery() throws IOException {
+        InMemoryPipeline p = pipeline(50);
+        String key = p.put("incoming/iris/iris.csv", Files.readAllBytes(Samples.data("iris.csv")));
+        Outcome outcome = p.ingestor.ingest(key);
+        p.workQueue.drain().forEach(p.worker::process);
+        List<String> results = p.resultsQueue.drain();
+        byte[] part = p.text(JobKeys.part(outcome.jobId(), 1)).getBytes(StandardCharsets.UTF_8);
+        p.store.delete(JobKeys.part(outcome.jobId(), 1));
+        results.subList(0, results.size() - 1).forEach(p.collator::handle);
+        String last = results.get(results.size() - 1);
+
+        assertThatThrownBy(() -> p.collator.handle(last)).isInstanceOf(dev.batchinference.storage.NoSuchKeyException.class);
+        p.store.write(JobKeys.part(outcome.jobId(), 1), part);
+        JobCollator another = new JobCollator(p.store, java.time.Duration.ofMinutes(15), java.time.Clock.systemUTC(), "w2");
+
+        assertThat(another.handle(last)).isEqualTo(JobCollator.Outcome.SUCCEEDED);
+        assertThat(Samples.csv(p.predictionsOf(key))).hasSize(151);
+    }
 }
