@@ -30,11 +30,12 @@ final class Progress {
         JobPlan plan = plans.computeIfAbsent(jobId, id -> jobs.plan(id).orElse(null));
         if (plan == null) {
             plans.remove(jobId);
-            print(jobId, name + ": planning");
+            print(jobId, name + ": planning", "planning");
             return;
         }
         if (end.isPresent()) {
-            print(jobId, name + ": " + end.get().state() + (end.get().reason() == null ? "" : " " + end.get().reason()));
+            String state = end.get().state() + (end.get().reason() == null ? "" : " " + end.get().reason());
+            print(jobId, name + ": " + state, state);
             return;
         }
         int total = plan.chunks().size();
@@ -49,11 +50,12 @@ final class Progress {
         double seconds = (System.nanoTime() - started) / 1e9;
         String rate = done.isEmpty() || bytesDone == 0 ? "" : String.format("  %,d rows  %,.0f rows/s  ETA %.0f s",
                 rows, rows / seconds, seconds * (plan.input().size() - bytesDone) / bytesDone);
-        print(jobId, String.format("%s: chunks %d/%d%s", name, done.size(), total, rate));
+        print(jobId, String.format("%s: chunks %d/%d%s", name, done.size(), total, rate), done.size() + "/" + total);
     }
 
-    private void print(String jobId, String line) {
-        if (line.equals(lastLine.put(jobId, line))) {
+    /** Redraws on a terminal whenever the line changes; elsewhere prints only when {@code step} changes. */
+    private void print(String jobId, String line, String step) {
+        if ((terminal ? line : step).equals(lastLine.put(jobId, terminal ? line : step))) {
             return;
         }
         if (terminal) {
