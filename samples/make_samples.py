@@ -2,6 +2,9 @@
 
 Everything under samples/models, samples/data and samples/expected is written
 by this script and committed, so users of the project never need Python.
+The CSVs are also written as Parquet (pyarrow) and transactions.csv as a
+gzip'd copy; those are derived from the CSV text, so they hold exactly the
+values the CSV denotes.
 
   python3 samples/make_samples.py
 
@@ -15,13 +18,17 @@ Reference probabilities are printed with '%.9g' (9 significant digits, which
 round-trips any float32 exactly).
 """
 import csv
+import gzip
 import hashlib
+import io
 import json
 from pathlib import Path
 
 import numpy as np
 import onnx
 import onnxruntime as ort
+import pyarrow as pa
+import pyarrow.parquet as pq
 from onnx import TensorProto, helper, numpy_helper
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
@@ -39,6 +46,7 @@ IRIS_LABELS = ["setosa", "versicolor", "virginica"]
 FRAUD_LABELS = ["legit", "fraud"]
 N_TRANSACTIONS = 10_000
 N_HOLDOUT = 5_000
+TRANSACTIONS_ROW_GROUP = 2_500  # 4 row groups, so readers can split the file
 
 # Fraud features in tensor (manifest) order, with the decimals printed in the CSV.
 FRAUD_FEATURES = [
@@ -272,9 +280,121 @@ def make_fraud():
     }
 
 
+# ---------------------------------------------------------------- Parquet and gzip copies
+
+def write_parquet(csv_path, parquet_path, types, row_group_size):
+    """Write the CSV at csv_path as Parquet, column for column.
+
+    types maps each CSV header name to pa.string(), pa.int64() or pa.float64().
+    Values come from the CSV text (int(text) / float(text)), so the file holds
+    exactly the values the CSV denotes. Built from pyarrow arrays, so there is
+    no pandas metadata and no index column.
+    """
+    with open(csv_path, encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        header = next(reader)
+        rows = list(reader)
+    assert list(types) == header, (list(types), header)
+    convert = {pa.string(): str, pa.int64(): int, pa.float64(): float}
+    arrays = [pa.array([convert[types[name]](row[i]) for row in rows], type=types[name])
+              for i, name in enumerate(header)]
+    table = pa.Table.from_arrays(arrays, names=header)
+    # Options spelled out (most are the defaults) so the bytes do not move
+    # when a pyarrow release changes a default.
+    pq.write_table(table, parquet_path, row_group_size=row_group_size,
+                   compression="snappy", version="2.6", data_page_version="1.0",
+                   use_dictionary=True, write_statistics=True)
+    return header, rows
+
+
+def check_parquet(parquet_path, header, rows, types, row_group_size):
+    """Read the Parquet back and assert it matches the CSV rows exactly."""
+    pf = pq.ParquetFile(parquet_path)
+    meta = pf.metadata
+    n_groups = -(-len(rows) // row_group_size)
+    assert meta.num_rows == len(rows), meta.num_rows
+    assert meta.num_row_groups == n_groups, meta.num_row_groups
+    for g in range(meta.num_row_groups):
+        expected = min(row_group_size, len(rows) - g * row_group_size)
+        assert meta.row_group(g).num_rows == expected
+        for c in range(meta.num_columns):
+            assert meta.row_group(g).column(c).compression == "SNAPPY"
+    assert set(meta.metadata) == {b"ARROW:schema"}  # no pandas metadata or index
+    schema = pf.schema_arrow
+    assert schema.names == header
+    assert [schema.field(n).type for n in header] == [types[n] for n in header]
+    table = pf.read()
+    for i, name in enumerate(header):
+        values = table.column(name).to_pylist()
+        if types[name] == pa.string():
+            assert values == [row[i] for row in rows], name
+        elif types[name] == pa.int64():
+            assert values == [int(row[i]) for row in rows], name
+        else:
+            assert values == [float(row[i]) for row in rows], name
+    return table
+
+
+def parquet_features(table, features):
+    """float32 [rows, features] matrix from a Parquet table, columns by name."""
+    return np.column_stack([table.column(name).to_numpy().astype(np.float64)
+                            for name in features]).astype(np.float32)
+
+
+def write_gzip(src, dst):
+    """gzip src byte for byte: level 9, mtime 0, no file name, so bytes are stable."""
+    buffer = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0, compresslevel=9) as gz:
+        gz.write(src.read_bytes())
+    dst.write_bytes(buffer.getvalue())
+    assert gzip.decompress(dst.read_bytes()) == src.read_bytes()
+
+
+def make_columnar():
+    """Parquet copies of both CSVs and a gzip'd transactions.csv.
+
+    Checks that the Parquet values equal the CSV's, and that ONNX Runtime gives
+    exactly the reference predictions when fed the Parquet's float32 values.
+    """
+    data = SAMPLES / "data"
+    iris_types = {"id": pa.int64(), **{name: pa.float64() for name in IRIS_FEATURES},
+                  "species": pa.string()}
+    header, rows = write_parquet(data / "iris.csv", data / "iris.parquet", iris_types, 150)
+    check_parquet(data / "iris.parquet", header, rows, iris_types, 150)
+
+    csv_path = data / "transactions.csv"
+    with open(csv_path, encoding="utf-8", newline="") as f:
+        csv_header = next(csv.reader(f))
+    txn_types = {name: pa.string() if name in ("id", "channel")
+                 else pa.int64() if FRAUD_DECIMALS[name] == 0 else pa.float64()
+                 for name in csv_header}
+    parquet_path = data / "transactions.parquet"
+    header, rows = write_parquet(csv_path, parquet_path, txn_types, TRANSACTIONS_ROW_GROUP)
+    table = check_parquet(parquet_path, header, rows, txn_types, TRANSACTIONS_ROW_GROUP)
+
+    # Same float32 tensor as the CSV, hence the same reference predictions.
+    _, csv_x = read_csv_features(csv_path, FRAUD_NAMES)
+    parquet_x = parquet_features(table, FRAUD_NAMES)
+    assert np.array_equal(csv_x.view(np.uint32), parquet_x.view(np.uint32))
+    session = ort.InferenceSession(str(SAMPLES / "models" / "fraud" / "model.onnx"),
+                                   providers=["CPUExecutionProvider"])
+    label_idx, probs = session.run(["label", "probabilities"], {"features": parquet_x})
+    with open(SAMPLES / "expected" / "transactions.predictions.csv", encoding="utf-8",
+              newline="") as f:
+        expected = list(csv.DictReader(f))
+    assert len(expected) == len(label_idx)
+    for row, k, p in zip(expected, label_idx, probs):
+        assert row["label"] == FRAUD_LABELS[int(k)]
+        assert [row[f"prob_{c}"] for c in FRAUD_LABELS] == [PROB_FORMAT % float(v) for v in p]
+
+    write_gzip(csv_path, data / "transactions.csv.gz")
+    return {"parquet_created_by": pq.ParquetFile(parquet_path).metadata.created_by}
+
+
 def main():
     stats = make_iris()
     stats.update(make_fraud())
+    stats.update(make_columnar())
     for key, value in stats.items():
         print(f"{key}: {value:.4f}" if isinstance(value, float) else f"{key}: {value}")
 

@@ -6,6 +6,7 @@ import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import dev.batchinference.config.PipelineConfig.ChunkLimits;
+import dev.batchinference.format.OutputFormat;
 import dev.batchinference.job.JobKeys;
 import dev.batchinference.testing.InMemoryPipeline;
 import dev.batchinference.testing.Samples;
@@ -35,7 +36,7 @@ class BatchWorkerHandlerTest {
         assertThat(response.getBatchItemFailures()).singleElement()
                 .extracting(SQSBatchResponse.BatchItemFailure::getItemIdentifier)
                 .isEqualTo("2e1424d4-f796-459a-8184-9c92662be6da");
-        assertThat(pipeline.store.head(JobKeys.part(jobId, 0))).isPresent();
+        assertThat(pipeline.store.head(JobKeys.part(jobId, 0, OutputFormat.CSV))).isPresent();
         assertThat(pipeline.resultsQueue.sent()).hasSize(1);
     }
 }

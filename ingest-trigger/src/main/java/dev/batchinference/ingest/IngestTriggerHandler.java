@@ -21,7 +21,7 @@ public final class IngestTriggerHandler implements RequestHandler<S3Event, List<
 
     public IngestTriggerHandler(PipelineServices services) {
         this(new JobIngestor(services.config().bucket(), services.store(), services.models(), services.workQueue(),
-                services.resultsQueue(), services.config().chunkLimits(), Clock.systemUTC()));
+                services.resultsQueue(), services.config().chunkLimits(), services.config().data(), Clock.systemUTC()));
     }
 
     public IngestTriggerHandler(JobIngestor ingestor) {

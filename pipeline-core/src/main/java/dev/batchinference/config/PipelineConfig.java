@@ -1,5 +1,8 @@
 package dev.batchinference.config;
 
+import dev.batchinference.format.ColumnSelection;
+import dev.batchinference.format.OutputFormat;
+import dev.batchinference.format.ParquetSupport;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,7 +24,8 @@ public record PipelineConfig(
         ChunkLimits chunkLimits,
         int inferenceBatchRows,
         Path modelCacheDir,
-        Duration collateLease) {
+        Duration collateLease,
+        DataSettings data) {
 
     public static final String BUCKET = "PIPELINE_BUCKET";
     public static final String WORK_QUEUE_URL = "WORK_QUEUE_URL";
@@ -39,17 +43,55 @@ public record PipelineConfig(
     public static final String INFERENCE_BATCH_ROWS = "INFERENCE_BATCH_ROWS";
     public static final String MODEL_CACHE_DIR = "MODEL_CACHE_DIR";
     public static final String COLLATE_LEASE_SECONDS = "COLLATE_LEASE_SECONDS";
+    public static final String CSV_DELIMITER = "CSV_DELIMITER";
+    public static final String OUTPUT_FORMAT = "OUTPUT_FORMAT";
+    public static final String PARQUET_COMPRESSION = "PARQUET_COMPRESSION";
+    public static final String FEATURE_COLUMNS = "FEATURE_COLUMNS";
+    public static final String PASS_THROUGH = "PASS_THROUGH";
 
     /** Every variable the functions read, for the template and the docs to agree with. */
     public static final java.util.List<String> NAMES = java.util.List.of(BUCKET, WORK_QUEUE_URL, RESULTS_QUEUE_URL,
             ENDPOINT, S3_ENDPOINT, SQS_ENDPOINT, REGION, CHUNK_MAX_ROWS, CHUNK_MAX_BYTES, INFERENCE_BATCH_ROWS, MODEL_CACHE_DIR,
-            COLLATE_LEASE_SECONDS);
+            COLLATE_LEASE_SECONDS, CSV_DELIMITER, OUTPUT_FORMAT, PARQUET_COMPRESSION, FEATURE_COLUMNS, PASS_THROUGH);
 
     public static final long DEFAULT_CHUNK_MAX_ROWS = 200_000;
     public static final long DEFAULT_CHUNK_MAX_BYTES = 32L * 1024 * 1024;
     public static final int DEFAULT_INFERENCE_BATCH_ROWS = 2048;
     /** Lambda's longest run: a collation lock older than this belongs to a writer that died. */
     public static final Duration DEFAULT_COLLATE_LEASE = Duration.ofMinutes(15);
+
+    /**
+     * How a deployment reads and writes data: the CSV delimiter (null: by extension, else detected from
+     * the header), the output format (empty: the input's), Parquet compression, and the column choices.
+     */
+    public record DataSettings(Character delimiter, Optional<OutputFormat> outputFormat, String parquetCompression,
+                               ColumnSelection columns) {
+        public static DataSettings defaults() {
+            return new DataSettings(null, Optional.empty(), "snappy", ColumnSelection.defaults());
+        }
+
+        static DataSettings from(Map<String, String> env) {
+            String compression = env.getOrDefault(PARQUET_COMPRESSION, "snappy");
+            ParquetSupport.codec(compression); // a bad value fails at start-up, not in the middle of a job
+            return new DataSettings(delimiter(env.get(CSV_DELIMITER)), OutputFormat.parse(env.get(OUTPUT_FORMAT)),
+                    compression, new ColumnSelection(ColumnSelection.parseFeatureColumns(env.get(FEATURE_COLUMNS)),
+                    ColumnSelection.PassThrough.parse(env.get(PASS_THROUGH))));
+        }
+
+        private static Character delimiter(String setting) {
+            if (setting == null || setting.isBlank() || setting.trim().equalsIgnoreCase("auto")) {
+                return null;
+            }
+            return switch (setting.trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "comma", "," -> ',';
+                case "semicolon", ";" -> ';';
+                case "tab", "\\t" -> '\t';
+                case "pipe", "|" -> '|';
+                default -> throw new IllegalStateException(
+                        "CSV_DELIMITER must be auto, comma, semicolon, tab or pipe, was '" + setting + "'");
+            };
+        }
+    }
 
     /** Static credentials, used when the environment names them (Lambda does, with a session token). */
     public record Credentials(String accessKeyId, String secretAccessKey, String sessionToken) {
@@ -93,7 +135,8 @@ public record PipelineConfig(
                 (int) number(env, INFERENCE_BATCH_ROWS, DEFAULT_INFERENCE_BATCH_ROWS),
                 Path.of(env.getOrDefault(MODEL_CACHE_DIR,
                         Path.of(System.getProperty("java.io.tmpdir"), "batch-inference-models").toString())),
-                Duration.ofSeconds(number(env, COLLATE_LEASE_SECONDS, DEFAULT_COLLATE_LEASE.toSeconds())));
+                Duration.ofSeconds(number(env, COLLATE_LEASE_SECONDS, DEFAULT_COLLATE_LEASE.toSeconds())),
+                DataSettings.from(env));
     }
 
     public String requireWorkQueueUrl() {

@@ -7,6 +7,8 @@ import dev.batchinference.job.PipelineException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import dev.batchinference.storage.ObjectStore;
 import java.io.StringReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +22,9 @@ import org.apache.commons.csv.CSVRecord;
 
 /**
  * Splits a CSV stream into chunks of whole records in one pass and constant memory: it reads the
- * header, then cuts at the first record boundary after a chunk reaches its row or byte limit.
+ * header, then cuts at the first record boundary after a chunk reaches its row or byte limit. Chunks
+ * are byte ranges of the input, or, given a {@link ChunkStager}, copies written out as they are cut
+ * (how a gzip'd file, which cannot be read by range, is split).
  *
  * <p>Written by hand because no CSV library reports records' byte offsets (commons-csv counts
  * characters, which differ from bytes in UTF-8). A newline ends a record only outside quotes;
@@ -29,62 +33,156 @@ import org.apache.commons.csv.CSVRecord;
 public final class CsvChunkPlanner {
     private static final int MAX_HEADER_BYTES = 1024 * 1024;
     private static final byte[] UTF8_BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+    private static final char[] CANDIDATE_DELIMITERS = {',', ';', '\t'};
 
     private final ChunkLimits limits;
-    private final char delimiter;
+    private final Character delimiter;
 
-    public CsvChunkPlanner(ChunkLimits limits, char delimiter) {
+    /** @param delimiter the delimiter, or null to detect it from the header row */
+    public CsvChunkPlanner(ChunkLimits limits, Character delimiter) {
         this.limits = limits;
         this.delimiter = delimiter;
     }
 
-    /** The header's column names and the chunks after it; there is always at least one chunk. */
-    public record CsvPlan(List<String> header, long dataStart, List<ChunkRange> chunks, long records) {
+    /** Where staged chunks go: a stream per chunk, which becomes the object when closed. */
+    public interface ChunkStager {
+        ObjectStore.AbortableOutputStream open(int chunk);
+
+        String keyOf(int chunk);
     }
 
+    /** The header's column names, the delimiter, and the chunks after the header; always at least one chunk. */
+    public record CsvPlan(List<String> header, char delimiter, long dataStart, List<ChunkRange> chunks, long records) {
+    }
+
+    /** Plans chunks as byte ranges of the input. */
     public CsvPlan plan(InputStream input) {
+        return plan(input, null);
+    }
+
+    /** Plans chunks; with a stager, each chunk's records are also copied out to its own object. */
+    public CsvPlan plan(InputStream input, ChunkStager stager) {
         try (Scanner scanner = new Scanner(input)) {
-            List<String> header = readHeader(scanner);
+            ByteArrayOutputStream headerBytes = new ByteArrayOutputStream();
+            scanner.copyTo(headerBytes, MAX_HEADER_BYTES);
+            long headerEnd = scanner.nextRecordEnd();
+            if (headerEnd < 0 && scanner.position == 0) {
+                throw new PipelineException(FailureReason.EMPTY_INPUT, "the file is empty: expected a header row");
+            }
+            if (scanner.inQuotes) {
+                throw new PipelineException(FailureReason.UNREADABLE_INPUT, "the header row has a quote that is never closed");
+            }
+            scanner.copyTo(null, 0);
+            String headerText = headerText(headerBytes.toByteArray());
+            char chosen = delimiter != null ? delimiter : detectDelimiter(headerText);
+            List<String> header = parseHeader(headerText, chosen);
             long dataStart = scanner.position;
             List<ChunkRange> chunks = new ArrayList<>();
-            long chunkStart = dataStart;
-            long rowsInChunk = 0;
+            Chunking chunking = new Chunking(scanner, stager, chunks, dataStart);
             long records = 0;
             long end;
+            chunking.begin();
             while ((end = scanner.nextRecordEnd()) >= 0) {
-                rowsInChunk++;
                 records++;
-                if (rowsInChunk >= limits.maxRows() || end - chunkStart >= limits.maxBytes()) {
-                    chunks.add(new ChunkRange(chunks.size(), chunkStart, end));
-                    chunkStart = end;
-                    rowsInChunk = 0;
-                }
+                chunking.recordEndedAt(end);
             }
             if (scanner.inQuotes) {
                 throw new PipelineException(FailureReason.UNREADABLE_INPUT,
                         "a quoted field opened after byte " + scanner.lastRecordEnd + " is never closed");
             }
-            if (chunkStart < scanner.position || chunks.isEmpty()) {
-                chunks.add(new ChunkRange(chunks.size(), chunkStart, scanner.position));
-            }
-            return new CsvPlan(header, dataStart, chunks, records);
+            chunking.finish();
+            return new CsvPlan(header, chosen, dataStart, chunks, records);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    private List<String> readHeader(Scanner scanner) throws IOException {
-        ByteArrayOutputStream headerBytes = new ByteArrayOutputStream();
-        long end = scanner.nextRecordEnd(headerBytes);
-        if (end < 0 && scanner.position == 0) {
-            throw new PipelineException(FailureReason.EMPTY_INPUT, "the file is empty: expected a header row");
+    /** Cuts chunks at record ends, and writes staged copies when there is a stager. */
+    private final class Chunking {
+        private final Scanner scanner;
+        private final ChunkStager stager;
+        private final List<ChunkRange> chunks;
+        private long chunkStart;
+        private long rowsInChunk;
+        private ObjectStore.AbortableOutputStream staged;
+
+        Chunking(Scanner scanner, ChunkStager stager, List<ChunkRange> chunks, long dataStart) {
+            this.scanner = scanner;
+            this.stager = stager;
+            this.chunks = chunks;
+            this.chunkStart = dataStart;
         }
-        if (scanner.inQuotes) {
-            throw new PipelineException(FailureReason.UNREADABLE_INPUT, "the header row has a quote that is never closed");
+
+        void begin() {
+            if (stager != null) {
+                staged = stager.open(chunks.size());
+                scanner.copyTo(staged, Long.MAX_VALUE);
+            }
         }
-        byte[] bytes = headerBytes.toByteArray();
-        int offset = startsWithBom(bytes) ? UTF8_BOM.length : 0;
-        String text = new String(bytes, offset, bytes.length - offset, StandardCharsets.UTF_8);
+
+        void recordEndedAt(long end) throws IOException {
+            rowsInChunk++;
+            if (rowsInChunk >= limits.maxRows() || end - chunkStart >= limits.maxBytes()) {
+                cut(end);
+                begin();
+            }
+        }
+
+        void finish() throws IOException {
+            if (scanner.position > chunkStart || chunks.isEmpty()) {
+                cut(scanner.position);
+            } else if (staged != null) {
+                // the last cut fell on the end of the input: the chunk opened after it is not needed
+                scanner.copyTo(null, 0);
+                staged.abort();
+            }
+        }
+
+        private void cut(long end) throws IOException {
+            if (stager != null) {
+                scanner.copyTo(null, 0);
+                staged.close();
+                chunks.add(new ChunkRange(chunks.size(), 0, end - chunkStart, stager.keyOf(chunks.size())));
+            } else {
+                chunks.add(new ChunkRange(chunks.size(), chunkStart, end));
+            }
+            chunkStart = end;
+            rowsInChunk = 0;
+        }
+    }
+
+    private static String headerText(byte[] bytes) {
+        int offset = bytes.length >= 3 && bytes[0] == UTF8_BOM[0] && bytes[1] == UTF8_BOM[1] && bytes[2] == UTF8_BOM[2]
+                ? UTF8_BOM.length : 0;
+        return new String(bytes, offset, bytes.length - offset, StandardCharsets.UTF_8);
+    }
+
+    /** The candidate that occurs most often outside quotes in the header; a comma when none does. */
+    static char detectDelimiter(String headerText) {
+        int[] counts = new int[CANDIDATE_DELIMITERS.length];
+        boolean quoted = false;
+        for (int i = 0; i < headerText.length(); i++) {
+            char c = headerText.charAt(i);
+            if (c == '"') {
+                quoted = !quoted;
+            } else if (!quoted) {
+                for (int d = 0; d < CANDIDATE_DELIMITERS.length; d++) {
+                    if (c == CANDIDATE_DELIMITERS[d]) {
+                        counts[d]++;
+                    }
+                }
+            }
+        }
+        int best = 0;
+        for (int d = 1; d < counts.length; d++) {
+            if (counts[d] > counts[best]) {
+                best = d;
+            }
+        }
+        return CANDIDATE_DELIMITERS[best];
+    }
+
+    private static List<String> parseHeader(String text, char delimiter) {
         CSVFormat format = CSVFormat.DEFAULT.builder().setDelimiter(delimiter).get();
         try (CSVParser parser = CSVParser.parse(new StringReader(text), format)) {
             List<CSVRecord> records = parser.getRecords();
@@ -106,17 +204,12 @@ public final class CsvChunkPlanner {
                 header.add(trimmed);
             }
             return header;
-        } catch (UncheckedIOException e) {
-            throw new PipelineException(FailureReason.UNREADABLE_INPUT, "the header row is not valid CSV: "
-                    + e.getCause().getMessage());
+        } catch (IOException | UncheckedIOException e) {
+            throw new PipelineException(FailureReason.UNREADABLE_INPUT, "the header row is not valid CSV: " + e.getMessage());
         }
     }
 
-    private static boolean startsWithBom(byte[] bytes) {
-        return bytes.length >= 3 && bytes[0] == UTF8_BOM[0] && bytes[1] == UTF8_BOM[1] && bytes[2] == UTF8_BOM[2];
-    }
-
-    /** Finds record ends in a byte stream, tracking whether it is inside a quoted field. */
+    /** Finds record ends in a byte stream, tracking whether it is inside a quoted field; can copy what it reads. */
     private static final class Scanner implements AutoCloseable {
         private final InputStream in;
         private final byte[] buffer = new byte[64 * 1024];
@@ -125,17 +218,23 @@ public final class CsvChunkPlanner {
         private long position;
         private long lastRecordEnd;
         private boolean inQuotes;
+        private OutputStream copy;
+        private long copyLimit;
+        private long copied;
 
         Scanner(InputStream in) {
             this.in = in;
         }
 
-        long nextRecordEnd() throws IOException {
-            return nextRecordEnd(null);
+        /** From now on, copies every byte read to {@code target} (null: stop copying), failing past {@code limit}. */
+        void copyTo(OutputStream target, long limit) {
+            copy = target;
+            copyLimit = limit;
+            copied = 0;
         }
 
         /** The offset just past the next record's newline, or -1 at the end of the stream. */
-        long nextRecordEnd(ByteArrayOutputStream copy) throws IOException {
+        long nextRecordEnd() throws IOException {
             long start = position;
             while (true) {
                 if (index == length) {
@@ -148,25 +247,27 @@ public final class CsvChunkPlanner {
                     }
                 }
                 int from = index;
+                boolean ended = false;
                 while (index < length) {
                     byte b = buffer[index++];
                     if (b == '"') {
                         inQuotes = !inQuotes;
                     } else if (b == '\n' && !inQuotes) {
-                        position += index - from;
-                        if (copy != null) {
-                            copy.write(buffer, from, index - from);
-                        }
-                        return lastRecordEnd = position;
+                        ended = true;
+                        break;
                     }
                 }
                 position += index - from;
                 if (copy != null) {
                     copy.write(buffer, from, index - from);
-                    if (copy.size() > MAX_HEADER_BYTES) {
+                    copied += index - from;
+                    if (copied > copyLimit) {
                         throw new PipelineException(FailureReason.UNREADABLE_INPUT,
-                                "the header row is longer than " + MAX_HEADER_BYTES + " bytes");
+                                "the header row is longer than " + copyLimit + " bytes");
                     }
+                }
+                if (ended) {
+                    return lastRecordEnd = position;
                 }
             }
         }

@@ -1,6 +1,19 @@
 package dev.batchinference.inference;
 
 import dev.batchinference.format.ColumnMapping;
+import dev.batchinference.format.CsvPredictionWriter;
+import dev.batchinference.format.CsvRowReader;
+import dev.batchinference.format.InputFormat;
+import dev.batchinference.format.ObjectStoreInputFile;
+import dev.batchinference.format.OutputFormat;
+import dev.batchinference.format.ParquetPredictionWriter;
+import dev.batchinference.format.ParquetRowReader;
+import dev.batchinference.format.ParquetSupport;
+import dev.batchinference.job.ChunkRange;
+import java.util.List;
+import org.apache.avro.Schema;
+import org.apache.commons.csv.CSVPrinter;
+import org.apache.parquet.io.LocalOutputFile;
 import dev.batchinference.job.ChunkResult;
 import dev.batchinference.job.ChunkTask;
 import dev.batchinference.job.FailureReason;
@@ -77,20 +90,21 @@ public final class ChunkWorker {
 
     private ChunkResult predict(ChunkTask task) {
         JobPlan plan = plan(task.jobId());
+        JobPlan.Layout layout = plan.layout();
         OnnxModel model = modelCache.get(plan.model(), plan.manifest(), () -> models.fetch(plan.model(), plan.manifest()));
-        ColumnMapping mapping = ColumnMapping.of(plan.layout().header(), plan.manifest().features());
-        ChunkPredictor predictor = new ChunkPredictor(model, mapping, plan.layout().delimiter(), batchRows);
+        ColumnMapping mapping = layout.mapping();
+        ChunkPredictor predictor = new ChunkPredictor(model, mapping.passThroughColumns().length, batchRows);
         int chunk = task.chunk().index();
         try {
-            Path predictions = Files.createTempFile("chunk-" + chunk, ".csv");
+            Path predictions = Files.createTempFile("chunk-" + chunk, layout.output().extension());
             Path errors = Files.createTempFile("chunk-" + chunk, ".errors.csv");
             try {
                 ChunkResult result;
-                try (InputStream in = store.read(plan.input().key(), plan.input().etag(),
-                        task.chunk().startByte(), task.chunk().endByte());
-                     Writer out = writer(predictions);
-                     Writer rejected = writer(errors)) {
-                    result = predictor.predict(chunk, in, out, rejected);
+                try (RowReader rows = openRows(plan, task.chunk(), mapping);
+                     PredictionWriter out = openPredictions(layout, predictions, plan.manifest().labels());
+                     Writer rejected = writer(errors);
+                     CSVPrinter rejects = new CSVPrinter(rejected, CsvPredictionWriter.FORMAT)) {
+                    result = predictor.predict(chunk, rows, out, rejects);
                 }
                 long t0 = System.nanoTime();
                 // both parts exist before the chunk is reported done; the writer reads them only after that.
@@ -99,7 +113,7 @@ public final class ChunkWorker {
                 if (result.rowsRejected() > 0) {
                     store.writeIfAbsent(JobKeys.errorsPart(task.jobId(), chunk), errors);
                 }
-                store.writeIfAbsent(JobKeys.part(task.jobId(), chunk), predictions);
+                store.writeIfAbsent(JobKeys.part(task.jobId(), chunk, layout.output()), predictions);
                 long uploadMs = (System.nanoTime() - t0) / 1_000_000;
                 return new ChunkResult(chunk, result.rowsIn(), result.rowsOut(), result.rowsRejected(),
                         result.parseMs(), result.inferMs(), result.writeMs() + uploadMs);
@@ -113,6 +127,28 @@ public final class ChunkWorker {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Only the chunk's rows: its byte range of the pinned input, or the object ingest staged for it. */
+    private RowReader openRows(JobPlan plan, ChunkRange chunk, ColumnMapping mapping) throws IOException {
+        JobPlan.Layout layout = plan.layout();
+        if (layout.format() == InputFormat.PARQUET) {
+            return new ParquetRowReader(new ObjectStoreInputFile(store, plan.input().key(), plan.input().etag(),
+                    plan.input().size()), chunk.startByte(), chunk.endByte(),
+                    new Schema.Parser().parse(layout.inputSchema()), mapping);
+        }
+        InputStream in = chunk.source() != null ? store.read(chunk.source())
+                : store.read(plan.input().key(), plan.input().etag(), chunk.startByte(), chunk.endByte());
+        return new CsvRowReader(in, layout.delimiter(), mapping);
+    }
+
+    private static PredictionWriter openPredictions(JobPlan.Layout layout, Path file, List<String> labels)
+            throws IOException {
+        if (layout.output() == OutputFormat.PARQUET) {
+            return new ParquetPredictionWriter(new LocalOutputFile(file), new Schema.Parser().parse(layout.outputSchema()),
+                    ParquetSupport.codec(layout.compression()));
+        }
+        return new CsvPredictionWriter(writer(file), labels);
     }
 
     private JobPlan plan(String jobId) {

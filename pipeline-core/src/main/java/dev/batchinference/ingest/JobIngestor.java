@@ -1,6 +1,17 @@
 package dev.batchinference.ingest;
 
 import dev.batchinference.config.PipelineConfig.ChunkLimits;
+import dev.batchinference.config.PipelineConfig.DataSettings;
+import dev.batchinference.format.InputFormat;
+import dev.batchinference.format.ObjectStoreInputFile;
+import dev.batchinference.format.OutputFormat;
+import dev.batchinference.format.ParquetPlanner;
+import dev.batchinference.format.PredictionSchema;
+import dev.batchinference.job.ChunkRange;
+import dev.batchinference.job.JobPlan.Layout;
+import java.util.List;
+import java.util.zip.GZIPInputStream;
+import org.apache.avro.Schema;
 import dev.batchinference.format.ColumnMapping;
 import dev.batchinference.format.CsvChunkPlanner;
 import dev.batchinference.job.ChunkTask;
@@ -19,7 +30,6 @@ import dev.batchinference.storage.ObjectChangedException;
 import dev.batchinference.storage.ObjectStore;
 import java.io.InputStream;
 import java.time.Clock;
-import java.util.Locale;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +49,7 @@ public final class JobIngestor {
     private final MessageSender workQueue;
     private final MessageSender resultsQueue;
     private final ChunkLimits limits;
+    private final DataSettings data;
     private final Clock clock;
 
     /** What became of one notification. */
@@ -47,7 +58,7 @@ public final class JobIngestor {
     }
 
     public JobIngestor(String bucket, ObjectStore store, ModelStore models, MessageSender workQueue, MessageSender resultsQueue,
-                       ChunkLimits limits, Clock clock) {
+                       ChunkLimits limits, DataSettings data, Clock clock) {
         this.bucket = bucket;
         this.store = store;
         this.jobs = new JobStore(store);
@@ -55,6 +66,7 @@ public final class JobIngestor {
         this.workQueue = workQueue;
         this.resultsQueue = resultsQueue;
         this.limits = limits;
+        this.data = data;
         this.clock = clock;
     }
 
@@ -94,31 +106,74 @@ public final class JobIngestor {
 
     private JobPlan plan(String jobId, InputObject input) {
         try {
-            checkFormat(input.key());
+            InputFormat format = InputFormat.of(input.key());
             ModelStore.ResolvedModel model = models.resolveCurrent(input.modelName());
-            CsvChunkPlanner.CsvPlan csv;
-            try (InputStream in = store.read(input.key(), input.etag(), 0, input.size())) {
-                csv = new CsvChunkPlanner(limits, ',').plan(in);
-            } catch (ObjectChangedException e) {
-                throw new PipelineException(FailureReason.INPUT_CHANGED, "the input was overwritten while it was planned");
+            Layout layout;
+            List<ChunkRange> chunks;
+            if (format == InputFormat.PARQUET) {
+                ParquetPlanner.ParquetPlan parquet = new ParquetPlanner(limits).plan(
+                        new ObjectStoreInputFile(store, input.key(), input.etag(), input.size()));
+                ColumnMapping mapping = ColumnMapping.plan(parquet.columns(), model.manifest().features(), data.columns());
+                ParquetPlanner.checkFeatureTypes(parquet.schema(), mapping.featureColumnNames());
+                List<Schema> types = mapping.passThroughColumnNames().stream()
+                        .map(c -> ParquetPlanner.columnType(parquet.schema(), c)).toList();
+                layout = layout(format, parquet.columns(), ',', mapping, model, types, parquet.schema().toString());
+                chunks = parquet.chunks();
+            } else {
+                CsvChunkPlanner.CsvPlan csv = planCsv(jobId, input, format);
+                ColumnMapping mapping = ColumnMapping.plan(csv.header(), model.manifest().features(), data.columns());
+                layout = layout(format, csv.header(), csv.delimiter(), mapping, model, null, null);
+                chunks = csv.chunks();
             }
-            ColumnMapping.of(csv.header(), model.manifest().features());
-            return new JobPlan(jobId, input, model.ref(), model.manifest(), new JobPlan.CsvLayout(csv.header(), ','),
-                    csv.chunks(), clock.instant(), null);
+            return new JobPlan(jobId, input, model.ref(), model.manifest(), layout, chunks, clock.instant(), null);
         } catch (PipelineException e) {
             return JobPlan.rejected(jobId, input, e.toFailure(), clock.instant());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
         }
     }
 
-    private static void checkFormat(String key) {
-        String lower = key.toLowerCase(Locale.ROOT);
-        if (!lower.endsWith(".csv")) {
-            String name = key.substring(key.lastIndexOf('/') + 1);
-            throw new PipelineException(FailureReason.UNSUPPORTED_FORMAT, "'" + name
-                    + "' is not a .csv file; the pipeline reads CSV files with a header row");
+    private CsvChunkPlanner.CsvPlan planCsv(String jobId, InputObject input, InputFormat format) {
+        Character delimiter = data.delimiter() != null ? data.delimiter() : InputFormat.delimiterImpliedBy(input.key());
+        CsvChunkPlanner planner = new CsvChunkPlanner(limits, delimiter);
+        try (InputStream in = store.read(input.key(), input.etag(), 0, input.size())) {
+            if (format == InputFormat.CSV) {
+                return planner.plan(in);
+            }
+            // gzip cannot be read from the middle: decompress once here, and stage each chunk as its own object
+            try (InputStream unzipped = new GZIPInputStream(in, 64 * 1024)) {
+                return planner.plan(unzipped, new CsvChunkPlanner.ChunkStager() {
+                    @Override
+                    public ObjectStore.AbortableOutputStream open(int chunk) {
+                        return store.create(JobKeys.staged(jobId, chunk));
+                    }
+
+                    @Override
+                    public String keyOf(int chunk) {
+                        return JobKeys.staged(jobId, chunk);
+                    }
+                });
+            }
+        } catch (ObjectChangedException e) {
+            throw new PipelineException(FailureReason.INPUT_CHANGED, "the input was overwritten while it was planned");
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            Throwable cause = e instanceof java.io.UncheckedIOException ? e.getCause() : e;
+            if (format == InputFormat.CSV_GZIP
+                    && (cause instanceof java.util.zip.ZipException || cause instanceof java.io.EOFException)) {
+                throw new PipelineException(FailureReason.UNREADABLE_INPUT, "not a complete gzip file: "
+                        + cause.getMessage());
+            }
+            throw e instanceof java.io.UncheckedIOException u ? u : new java.io.UncheckedIOException((java.io.IOException) e);
         }
+    }
+
+    private Layout layout(InputFormat format, List<String> columns, char delimiter, ColumnMapping mapping,
+                          ModelStore.ResolvedModel model, List<Schema> passThroughTypes, String inputSchema) {
+        OutputFormat output = data.outputFormat().orElse(OutputFormat.matching(format));
+        String outputSchema = output == OutputFormat.PARQUET
+                ? PredictionSchema.of(mapping.outputHeader(model.manifest().labels()), passThroughTypes,
+                        mapping.passThroughColumns().length).toString()
+                : null;
+        return new Layout(format, columns, delimiter, mapping.featureColumnNames(), mapping.passThroughColumnNames(),
+                output, data.parquetCompression(), inputSchema, outputSchema);
     }
 
     private void dispatch(JobPlan plan) {

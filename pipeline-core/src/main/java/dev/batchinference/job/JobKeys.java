@@ -1,5 +1,7 @@
 package dev.batchinference.job;
 
+import dev.batchinference.format.OutputFormat;
+
 /**
  * The bucket layout (a contract, see DESIGN.md): where inputs, models, job state and outputs live.
  */
@@ -33,8 +35,14 @@ public final class JobKeys {
         return JOBS + jobId + "/dispatched.json";
     }
 
-    public static String part(String jobId, int chunk) {
-        return JOBS + jobId + "/parts/" + chunkName(chunk) + ".csv";
+    /** A chunk's predictions, in the job's output format. */
+    public static String part(String jobId, int chunk, OutputFormat format) {
+        return JOBS + jobId + "/parts/" + chunkName(chunk) + format.extension();
+    }
+
+    /** An uncompressed chunk ingest cut out of a compressed input. */
+    public static String staged(String jobId, int chunk) {
+        return JOBS + jobId + "/staged/" + chunkName(chunk) + ".csv";
     }
 
     public static String errorsPart(String jobId, int chunk) {
@@ -66,8 +74,13 @@ public final class JobKeys {
         return OUTPUT + rest.substring(0, rest.length() - name.length()) + stem;
     }
 
+    /** Where CSV predictions of an input go (the default for CSV inputs). */
     public static String predictions(String incomingKey) {
-        return outputStem(incomingKey) + ".predictions.csv";
+        return predictions(incomingKey, OutputFormat.CSV);
+    }
+
+    public static String predictions(String incomingKey, OutputFormat format) {
+        return outputStem(incomingKey) + ".predictions" + format.extension();
     }
 
     public static String summary(String incomingKey) {

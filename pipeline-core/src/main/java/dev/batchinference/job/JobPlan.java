@@ -1,5 +1,8 @@
 package dev.batchinference.job;
 
+import dev.batchinference.format.ColumnMapping;
+import dev.batchinference.format.InputFormat;
+import dev.batchinference.format.OutputFormat;
 import dev.batchinference.model.ModelManifest;
 import dev.batchinference.model.ModelRef;
 import java.time.Instant;
@@ -15,7 +18,7 @@ public record JobPlan(
         InputObject input,
         ModelRef model,
         ModelManifest manifest,
-        CsvLayout layout,
+        Layout layout,
         List<ChunkRange> chunks,
         Instant createdAt,
         JobFailure failure) {
@@ -28,7 +31,17 @@ public record JobPlan(
         return failure != null;
     }
 
-    /** The header and dialect of a CSV input, read once at planning time. */
-    public record CsvLayout(List<String> header, char delimiter) {
+    /**
+     * How to read the input and write the output, decided once at planning time: the input's columns
+     * (CSV header or Parquet schema), the CSV delimiter, which columns feed the model and which pass
+     * through, the output format and, for Parquet output, its compression and Avro schema.
+     */
+    public record Layout(InputFormat format, List<String> columns, char delimiter, List<String> featureColumns,
+                         List<String> passThroughColumns, OutputFormat output, String compression,
+                         String inputSchema, String outputSchema) {
+
+        public ColumnMapping mapping() {
+            return ColumnMapping.of(columns, featureColumns, passThroughColumns);
+        }
     }
 }

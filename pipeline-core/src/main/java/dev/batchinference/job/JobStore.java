@@ -49,7 +49,8 @@ public final class JobStore {
 
     /** Keys of finished chunks' records; cheaper than reading them, for progress checks. */
     public List<String> doneKeys(String jobId) {
-        return store.list(JobKeys.doneMarkers(jobId));
+        // only finished records: some stores list an object being written under a temporary name beside it
+        return store.list(JobKeys.doneMarkers(jobId)).stream().filter(k -> k.endsWith(".json")).toList();
     }
 
     /** Records of the finished chunks, whichever have finished. */

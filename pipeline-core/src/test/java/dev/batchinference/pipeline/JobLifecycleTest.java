@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.batchinference.config.PipelineConfig.ChunkLimits;
 import dev.batchinference.ingest.JobIngestor.Outcome;
 import dev.batchinference.job.FailureReason;
+import dev.batchinference.format.OutputFormat;
 import dev.batchinference.job.JobKeys;
 import dev.batchinference.job.JobState;
 import dev.batchinference.job.JobSummary;
@@ -306,13 +307,13 @@ class JobLifecycleTest {
         Outcome outcome = p.ingestor.ingest(key);
         p.workQueue.drain().forEach(p.worker::process);
         List<String> results = p.resultsQueue.drain();
-        byte[] part = p.text(JobKeys.part(outcome.jobId(), 1)).getBytes(StandardCharsets.UTF_8);
-        p.store.delete(JobKeys.part(outcome.jobId(), 1));
+        byte[] part = p.text(JobKeys.part(outcome.jobId(), 1, OutputFormat.CSV)).getBytes(StandardCharsets.UTF_8);
+        p.store.delete(JobKeys.part(outcome.jobId(), 1, OutputFormat.CSV));
         results.subList(0, results.size() - 1).forEach(p.collator::handle);
         String last = results.get(results.size() - 1);
 
         assertThatThrownBy(() -> p.collator.handle(last)).isInstanceOf(dev.batchinference.storage.NoSuchKeyException.class);
-        p.store.write(JobKeys.part(outcome.jobId(), 1), part);
+        p.store.write(JobKeys.part(outcome.jobId(), 1, OutputFormat.CSV), part);
         JobCollator another = new JobCollator(p.store, java.time.Duration.ofMinutes(15), java.time.Clock.systemUTC(), "w2");
 
         assertThat(another.handle(last)).isEqualTo(JobCollator.Outcome.SUCCEEDED);

@@ -1,6 +1,7 @@
 package dev.batchinference.testing;
 
 import dev.batchinference.config.PipelineConfig.ChunkLimits;
+import dev.batchinference.config.PipelineConfig.DataSettings;
 import dev.batchinference.inference.ChunkWorker;
 import dev.batchinference.ingest.JobIngestor;
 import dev.batchinference.job.JobKeys;
@@ -32,8 +33,13 @@ public final class InMemoryPipeline {
     public final JobCollator collator;
 
     public InMemoryPipeline(Path modelCache, ChunkLimits limits) {
+        this(modelCache, limits, DataSettings.defaults());
+    }
+
+    public InMemoryPipeline(Path modelCache, ChunkLimits limits, DataSettings data) {
         this.models = new ModelStore(store, modelCache);
-        this.ingestor = new JobIngestor("test-bucket", store, models, workQueue, resultsQueue, limits, Clock.systemUTC());
+        this.ingestor = new JobIngestor("test-bucket", store, models, workQueue, resultsQueue, limits, data,
+                Clock.systemUTC());
         this.worker = new ChunkWorker(store, models, new ModelCache(), resultsQueue, 1024);
         this.collator = new JobCollator(store, Duration.ofMinutes(15), Clock.systemUTC(), "test-writer");
     }

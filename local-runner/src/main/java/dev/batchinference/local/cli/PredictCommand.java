@@ -2,8 +2,19 @@ package dev.batchinference.local.cli;
 
 import dev.batchinference.config.PipelineConfig;
 import dev.batchinference.format.ColumnMapping;
+import dev.batchinference.format.ColumnSelection;
 import dev.batchinference.format.CsvChunkPlanner;
+import dev.batchinference.format.CsvPredictionWriter;
+import dev.batchinference.format.CsvRowReader;
+import dev.batchinference.format.InputFormat;
+import dev.batchinference.format.ParquetPlanner;
+import dev.batchinference.format.ParquetPredictionWriter;
+import dev.batchinference.format.ParquetRowReader;
+import dev.batchinference.format.ParquetSupport;
+import dev.batchinference.format.PredictionSchema;
 import dev.batchinference.inference.ChunkPredictor;
+import dev.batchinference.inference.PredictionWriter;
+import dev.batchinference.inference.RowReader;
 import dev.batchinference.job.ChunkResult;
 import dev.batchinference.model.ModelStore;
 import dev.batchinference.model.OnnxModel;
@@ -14,25 +25,32 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.zip.GZIPInputStream;
+import org.apache.avro.Schema;
 import org.apache.commons.csv.CSVPrinter;
+import org.apache.parquet.io.LocalInputFile;
+import org.apache.parquet.io.LocalOutputFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** The worker's path in one process, no queues: a local CSV file in, predictions out. */
+/** The worker's path in one process, no queues: a local CSV, gzip'd CSV or Parquet file in, predictions out. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
-        description = "Predict a local CSV file with a model, in this process (no S3, no queues).")
+        description = "Predict a local file (.csv, .tsv, .csv.gz, .parquet) with a model, in this process "
+                + "(no S3, no queues). --out ending in .parquet writes Parquet, anything else CSV.")
 final class PredictCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "FILE", description = "CSV file with a header row")
+    @Parameters(index = "0", paramLabel = "FILE", description = "input file with a header row (CSV) or a schema (Parquet)")
     Path file;
 
     @Option(names = "--model", required = true, paramLabel = "NAME_OR_DIR",
             description = "a folder with manifest.json and the ONNX file, or a model name in --models")
     String model;
 
-    @Option(names = "--out", required = true, paramLabel = "FILE", description = "where to write the predictions CSV")
+    @Option(names = "--out", required = true, paramLabel = "FILE", description = "where to write the predictions")
     Path out;
 
     @Option(names = "--models", paramLabel = "DIR", description = "folder of model folders (default: samples/models)")
@@ -41,33 +59,38 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--batch-rows", paramLabel = "N", description = "rows per ONNX Runtime call (default: ${DEFAULT-VALUE})")
     int batchRows = PipelineConfig.DEFAULT_INFERENCE_BATCH_ROWS;
 
+    @Option(names = "--delimiter", paramLabel = "CHAR", description = "CSV delimiter (default: by extension, else detected)")
+    Character delimiter;
+
+    @Option(names = "--compression", paramLabel = "CODEC", description = "Parquet output: snappy, zstd, gzip, none")
+    String compression = "snappy";
+
+    private static final PipelineConfig.ChunkLimits ONE_CHUNK = new PipelineConfig.ChunkLimits(Long.MAX_VALUE, Long.MAX_VALUE);
+
     @Override
     public Integer call() throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new PipelineCli.UsageException("no such file: " + file);
         }
+        InputFormat format = InputFormat.of(file.getFileName().toString());
         Path dir = PipelineCli.modelDir(model, modelsDir != null ? modelsDir : PipelineCli.home().resolve("samples/models"));
         ModelStore.LocalModel local = ModelStore.readLocal(dir);
         local.verifiedRef();
+        List<String> labels = local.manifest().labels();
         long started = System.nanoTime();
-
-        CsvChunkPlanner.CsvPlan plan;
-        try (InputStream in = Files.newInputStream(file)) {
-            plan = new CsvChunkPlanner(new PipelineConfig.ChunkLimits(Long.MAX_VALUE, Long.MAX_VALUE), ',').plan(in);
-        }
-        ColumnMapping mapping = ColumnMapping.of(plan.header(), local.manifest().features());
         Path errors = errorsFileFor(out);
         Path outDir = out.toAbsolutePath().getParent();
         Files.createDirectories(outDir);
+
         ChunkResult result;
         try (OnnxModel onnx = OnnxModel.load(local.onnxFile(), local.manifest());
-             InputStream in = Files.newInputStream(file);
-             Writer predictions = new BufferedWriter(Files.newBufferedWriter(out, StandardCharsets.UTF_8), 1 << 16);
-             Writer rejected = Files.newBufferedWriter(errors, StandardCharsets.UTF_8)) {
-            in.skipNBytes(plan.dataStart());
-            new CSVPrinter(predictions, ChunkPredictor.outputFormat()).printRecord(mapping.outputHeader(local.manifest().labels()));
-            new CSVPrinter(rejected, ChunkPredictor.outputFormat()).printRecord(ChunkPredictor.ERROR_COLUMNS);
-            result = new ChunkPredictor(onnx, mapping, ',', batchRows).predict(0, in, predictions, rejected);
+             Input input = open(format, local.manifest().features());
+             PredictionWriter predictions = writer(input, labels);
+             Writer rejected = Files.newBufferedWriter(errors, StandardCharsets.UTF_8);
+             CSVPrinter rejects = new CSVPrinter(rejected, CsvPredictionWriter.FORMAT)) {
+            rejects.printRecord(ChunkPredictor.ERROR_COLUMNS);
+            result = new ChunkPredictor(onnx, input.mapping.passThroughColumns().length, batchRows)
+                    .predict(0, input.rows, predictions, rejects);
         }
         if (result.rowsRejected() == 0) {
             Files.delete(errors);
@@ -80,9 +103,55 @@ final class PredictCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The rows to predict and how their columns map to the model. */
+    private record Input(RowReader rows, ColumnMapping mapping, List<Schema> passThroughTypes) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            rows.close();
+        }
+    }
+
+    private Input open(InputFormat format, List<String> features) throws IOException {
+        if (format == InputFormat.PARQUET) {
+            LocalInputFile parquet = new LocalInputFile(file);
+            ParquetPlanner.ParquetPlan plan = new ParquetPlanner(ONE_CHUNK).plan(parquet);
+            ColumnMapping mapping = ColumnMapping.plan(plan.columns(), features, ColumnSelection.defaults());
+            ParquetPlanner.checkFeatureTypes(plan.schema(), mapping.featureColumnNames());
+            List<Schema> types = mapping.passThroughColumnNames().stream()
+                    .map(c -> ParquetPlanner.columnType(plan.schema(), c)).toList();
+            return new Input(new ParquetRowReader(parquet, 0, Files.size(file), plan.schema(), mapping), mapping, types);
+        }
+        Character chosen = delimiter != null ? delimiter : InputFormat.delimiterImpliedBy(file.getFileName().toString());
+        CsvChunkPlanner.CsvPlan plan;
+        try (InputStream in = csvBytes(format)) {
+            plan = new CsvChunkPlanner(ONE_CHUNK, chosen).plan(in);
+        }
+        ColumnMapping mapping = ColumnMapping.plan(plan.header(), features, ColumnSelection.defaults());
+        InputStream in = csvBytes(format);
+        in.skipNBytes(plan.dataStart());
+        return new Input(new CsvRowReader(in, plan.delimiter(), mapping), mapping, null);
+    }
+
+    private InputStream csvBytes(InputFormat format) throws IOException {
+        InputStream in = Files.newInputStream(file);
+        return format == InputFormat.CSV_GZIP ? new GZIPInputStream(in, 64 * 1024) : in;
+    }
+
+    private PredictionWriter writer(Input input, List<String> labels) throws IOException {
+        List<String> header = input.mapping.outputHeader(labels);
+        if (out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".parquet")) {
+            Schema schema = PredictionSchema.of(header, input.passThroughTypes, input.mapping.passThroughColumns().length);
+            return new ParquetPredictionWriter(new LocalOutputFile(out), schema, ParquetSupport.codec(compression));
+        }
+        Writer writer = new BufferedWriter(Files.newBufferedWriter(out, StandardCharsets.UTF_8), 1 << 16);
+        new CSVPrinter(writer, CsvPredictionWriter.FORMAT).printRecord(header);
+        return new CsvPredictionWriter(writer, labels);
+    }
+
     static Path errorsFileFor(Path predictions) {
         String name = predictions.getFileName().toString();
-        String stem = name.toLowerCase(java.util.Locale.ROOT).endsWith(".csv") ? name.substring(0, name.length() - 4) : name;
+        int dot = name.lastIndexOf('.');
+        String stem = dot > 0 ? name.substring(0, dot) : name;
         return predictions.resolveSibling(stem + ".errors.csv");
     }
 }

@@ -1,12 +1,12 @@
-package dev.batchinference.inference;
+package dev.batchinference.format;
 
 /** Turns a CSV cell into a model input value, or says why it cannot be one. */
-final class FeatureValues {
+public final class FeatureValues {
     private FeatureValues() {
     }
 
     /** The cell's value if it is a finite number; NaN otherwise (then {@link #problemWith} says why). */
-    static float parseFinite(String text) {
+    public static float parseFinite(String text) {
         String trimmed = text.trim();
         // Java also accepts type suffixes such as 1.5f or 2d, which no CSV writer means as numbers
         if (trimmed.isEmpty() || Character.isLetter(trimmed.charAt(trimmed.length() - 1))) {
@@ -21,7 +21,7 @@ final class FeatureValues {
     }
 
     /** Why a cell is not a finite number, describing the value's shape rather than its content. */
-    static String problemWith(String text) {
+    public static String problemWith(String text) {
         String trimmed = text.trim();
         if (trimmed.isEmpty()) {
             return "empty value";

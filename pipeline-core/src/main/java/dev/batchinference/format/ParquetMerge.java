@@ -1,0 +1,61 @@
+package dev.batchinference.format;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.ParquetFileWriter;
+import org.apache.parquet.hadoop.metadata.FileMetaData;
+import org.apache.parquet.io.InputFile;
+import org.apache.parquet.io.LocalInputFile;
+import org.apache.parquet.io.OutputFile;
+
+/**
+ * Joins chunk parts (Parquet files of one schema) into one file by copying their row groups as they are:
+ * nothing is decoded or re-compressed, and memory stays at one column chunk.
+ */
+public final class ParquetMerge implements AutoCloseable {
+    private static final long ROW_GROUP_SIZE = 128L * 1024 * 1024;
+
+    private final OutputFile target;
+    private ParquetFileWriter writer;
+    private java.util.Map<String, String> metadata;
+
+    public ParquetMerge(OutputFile target) {
+        this.target = target;
+    }
+
+    /** Appends a part's row groups; the first part fixes the schema and the file's metadata. */
+    public void append(Path part) throws IOException {
+        InputFile input = new LocalInputFile(part);
+        if (writer == null) {
+            FileMetaData meta;
+            try (ParquetFileReader reader = ParquetFileReader.open(input)) {
+                meta = reader.getFooter().getFileMetaData();
+            }
+            metadata = meta.getKeyValueMetaData();
+            writer = new ParquetFileWriter(target, meta.getSchema(), ParquetFileWriter.Mode.CREATE, ROW_GROUP_SIZE, 0);
+            writer.start();
+        }
+        writer.appendFile(input);
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (writer == null) {
+            throw new IllegalStateException("no parts to merge");
+        }
+        writer.end(metadata);
+    }
+
+    /** The number of rows in a Parquet file, from its footer. */
+    public static long rows(List<Path> files) throws IOException {
+        long rows = 0;
+        for (Path file : files) {
+            try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file))) {
+                rows += reader.getRecordCount();
+            }
+        }
+        return rows;
+    }
+}

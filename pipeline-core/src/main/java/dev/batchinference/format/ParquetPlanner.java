@@ -1,0 +1,110 @@
+package dev.batchinference.format;
+
+import dev.batchinference.config.PipelineConfig.ChunkLimits;
+import dev.batchinference.job.ChunkRange;
+import dev.batchinference.job.FailureReason;
+import dev.batchinference.job.PipelineException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.avro.Schema;
+import org.apache.parquet.avro.AvroSchemaConverter;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ParquetMetadata;
+import org.apache.parquet.io.InputFile;
+
+/**
+ * Plans a Parquet input from its footer alone (a few ranged reads): its columns, its schema, and chunks
+ * of whole row groups. A chunk is the byte range from its first row group's start to the next chunk's;
+ * Parquet readers given that range read exactly those row groups (they select by each group's midpoint).
+ */
+public final class ParquetPlanner {
+    private final ChunkLimits limits;
+
+    public ParquetPlanner(ChunkLimits limits) {
+        this.limits = limits;
+    }
+
+    /** Top-level columns in file order, the file's Avro schema, and the chunks. */
+    public record ParquetPlan(List<String> columns, Schema schema, List<ChunkRange> chunks, long rows) {
+    }
+
+    public ParquetPlan plan(InputFile file) {
+        long length;
+        try {
+            length = file.getLength();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        ParquetMetadata footer;
+        try (ParquetFileReader reader = ParquetFileReader.open(file)) {
+            footer = reader.getFooter();
+        } catch (IOException | RuntimeException e) {
+            throw new PipelineException(FailureReason.UNREADABLE_INPUT, "not a readable Parquet file ("
+                    + length + " bytes): " + e.getMessage());
+        }
+        Schema schema;
+        try {
+            schema = new AvroSchemaConverter(ParquetSupport.configuration())
+                    .convert(footer.getFileMetaData().getSchema());
+        } catch (RuntimeException e) {
+            throw new PipelineException(FailureReason.UNREADABLE_INPUT, "the Parquet schema cannot be read: " + e.getMessage());
+        }
+        List<String> columns = schema.getFields().stream().map(Schema.Field::name).toList();
+        List<BlockMetaData> groups = footer.getBlocks();
+        List<ChunkRange> chunks = new ArrayList<>();
+        long rows = 0;
+        int first = 0;
+        long chunkRows = 0;
+        long chunkBytes = 0;
+        for (int g = 0; g < groups.size(); g++) {
+            chunkRows += groups.get(g).getRowCount();
+            chunkBytes += groups.get(g).getCompressedSize();
+            rows += groups.get(g).getRowCount();
+            boolean last = g == groups.size() - 1;
+            if (last || chunkRows >= limits.maxRows() || chunkBytes >= limits.maxBytes()) {
+                long end = last ? length : groups.get(g + 1).getStartingPos();
+                chunks.add(new ChunkRange(chunks.size(), groups.get(first).getStartingPos(), end));
+                first = g + 1;
+                chunkRows = 0;
+                chunkBytes = 0;
+            }
+        }
+        if (chunks.isEmpty()) {
+            // no row groups: one empty chunk, so the job still produces its (empty) output
+            chunks.add(new ChunkRange(0, 0, 0));
+        }
+        return new ParquetPlan(columns, schema, chunks, rows);
+    }
+
+    /** The input schema's type for a column, for pass-through columns kept as they are. */
+    public static Schema columnType(Schema schema, String column) {
+        return schema.getField(column).schema();
+    }
+
+    /** Checks feature columns hold scalars: a nested column cannot feed a float tensor. */
+    public static void checkFeatureTypes(Schema schema, List<String> featureColumns) {
+        List<String> nested = new ArrayList<>();
+        for (String column : featureColumns) {
+            Schema type = nonNull(schema.getField(column).schema());
+            switch (type.getType()) {
+                case RECORD, ARRAY, MAP, UNION -> nested.add(column + " (" + type.getType().getName() + ")");
+                default -> {
+                }
+            }
+        }
+        if (!nested.isEmpty()) {
+            throw new PipelineException(FailureReason.SCHEMA_MISMATCH,
+                    "feature column(s) that are not numbers: " + String.join(", ", nested));
+        }
+    }
+
+    static Schema nonNull(Schema type) {
+        if (type.getType() == Schema.Type.UNION) {
+            List<Schema> types = type.getTypes().stream().filter(t -> t.getType() != Schema.Type.NULL).toList();
+            return types.size() == 1 ? types.get(0) : type;
+        }
+        return type;
+    }
+}
