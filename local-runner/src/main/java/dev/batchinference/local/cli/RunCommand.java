@@ -68,14 +68,15 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Set<String> names = new HashSet<>();
+        Set<String> stems = new HashSet<>();
         for (Path file : files) {
             if (!Files.isRegularFile(file)) {
                 throw new PipelineCli.UsageException("no such file: " + file);
             }
-            if (!names.add(file.getFileName().toString())) {
+            // outputs are named after the input without its extension: x.csv and x.parquet would collide
+            if (!stems.add(JobKeys.outputStem("incoming/m/" + file.getFileName()))) {
                 throw new PipelineCli.UsageException("two inputs are named " + file.getFileName()
-                        + "; their outputs would overwrite each other");
+                        + " (less the extension); their outputs would overwrite each other");
             }
         }
         Path dir = PipelineCli.modelDir(model, modelsDir != null ? modelsDir : PipelineCli.home().resolve("samples/models"));
