@@ -21,7 +21,8 @@ public final class IngestTriggerHandler implements RequestHandler<S3Event, List<
 
     public IngestTriggerHandler(PipelineServices services) {
         this(new JobIngestor(services.config().bucket(), services.store(), services.models(), services.workQueue(),
-                services.resultsQueue(), services.config().chunkLimits(), services.config().data(), Clock.systemUTC()));
+                services.resultsQueue(), services.config().chunkLimits(), services.config().data(), services.config().limits(),
+                Clock.systemUTC()));
     }
 
     public IngestTriggerHandler(JobIngestor ingestor) {

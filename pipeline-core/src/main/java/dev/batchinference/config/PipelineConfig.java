@@ -25,7 +25,8 @@ public record PipelineConfig(
         int inferenceBatchRows,
         Path modelCacheDir,
         Duration collateLease,
-        DataSettings data) {
+        DataSettings data,
+        Limits limits) {
 
     public static final String BUCKET = "PIPELINE_BUCKET";
     public static final String WORK_QUEUE_URL = "WORK_QUEUE_URL";
@@ -48,11 +49,17 @@ public record PipelineConfig(
     public static final String PARQUET_COMPRESSION = "PARQUET_COMPRESSION";
     public static final String FEATURE_COLUMNS = "FEATURE_COLUMNS";
     public static final String PASS_THROUGH = "PASS_THROUGH";
+    public static final String MAX_REJECTED_PERCENT = "MAX_REJECTED_PERCENT";
+    public static final String MAX_REJECTED_ROWS = "MAX_REJECTED_ROWS";
+    public static final String MAX_RECORD_BYTES = "MAX_RECORD_BYTES";
+    public static final String MAX_UNCOMPRESSED_BYTES = "MAX_UNCOMPRESSED_BYTES";
+    public static final String MAX_ROW_GROUP_BYTES = "MAX_ROW_GROUP_BYTES";
 
     /** Every variable the functions read, for the template and the docs to agree with. */
     public static final java.util.List<String> NAMES = java.util.List.of(BUCKET, WORK_QUEUE_URL, RESULTS_QUEUE_URL,
             ENDPOINT, S3_ENDPOINT, SQS_ENDPOINT, REGION, CHUNK_MAX_ROWS, CHUNK_MAX_BYTES, INFERENCE_BATCH_ROWS, MODEL_CACHE_DIR,
-            COLLATE_LEASE_SECONDS, CSV_DELIMITER, OUTPUT_FORMAT, PARQUET_COMPRESSION, FEATURE_COLUMNS, PASS_THROUGH);
+            COLLATE_LEASE_SECONDS, CSV_DELIMITER, OUTPUT_FORMAT, PARQUET_COMPRESSION, FEATURE_COLUMNS, PASS_THROUGH,
+            MAX_REJECTED_PERCENT, MAX_REJECTED_ROWS, MAX_RECORD_BYTES, MAX_UNCOMPRESSED_BYTES, MAX_ROW_GROUP_BYTES);
 
     public static final long DEFAULT_CHUNK_MAX_ROWS = 200_000;
     public static final long DEFAULT_CHUNK_MAX_BYTES = 32L * 1024 * 1024;
@@ -90,6 +97,77 @@ public record PipelineConfig(
                 default -> throw new IllegalStateException(
                         "CSV_DELIMITER must be auto, comma, semicolon, tab or pipe, was '" + setting + "'");
             };
+        }
+    }
+
+    /**
+     * What a deployment tolerates and allows: rejected rows (a percentage of the rows and/or a count,
+     * like Step Functions' ToleratedFailurePercentage/Count; above either the job ends FAILED with
+     * ERROR_THRESHOLD), and safety limits on inputs, so that a pathological file ends FAILED with
+     * LIMIT_EXCEEDED instead of exhausting memory or running until the function times out.
+     */
+    public record Limits(double maxRejectedPercent, long maxRejectedRows, long maxRecordBytes,
+                         long maxUncompressedBytes, long maxRowGroupBytes) {
+        public static final double DEFAULT_MAX_REJECTED_PERCENT = 5.0;
+        public static final long DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
+        public static final long DEFAULT_MAX_UNCOMPRESSED_BYTES = 50L * 1024 * 1024 * 1024;
+        public static final long DEFAULT_MAX_ROW_GROUP_BYTES = 512L * 1024 * 1024;
+
+        public static Limits defaults() {
+            return new Limits(DEFAULT_MAX_REJECTED_PERCENT, Long.MAX_VALUE, DEFAULT_MAX_RECORD_BYTES,
+                    DEFAULT_MAX_UNCOMPRESSED_BYTES, DEFAULT_MAX_ROW_GROUP_BYTES);
+        }
+
+        /** Tolerates every rejected row: the job succeeds whatever the rows hold. */
+        public Limits toleratingAllRejections() {
+            return new Limits(100.0, Long.MAX_VALUE, maxRecordBytes, maxUncompressedBytes, maxRowGroupBytes);
+        }
+
+        public Limits withMaxRecordBytes(long bytes) {
+            return new Limits(maxRejectedPercent, maxRejectedRows, bytes, maxUncompressedBytes, maxRowGroupBytes);
+        }
+
+        public Limits withMaxUncompressedBytes(long bytes) {
+            return new Limits(maxRejectedPercent, maxRejectedRows, maxRecordBytes, bytes, maxRowGroupBytes);
+        }
+
+        /** Whether {@code rejected} of {@code rows} rows is more than this deployment tolerates. */
+        public boolean tooManyRejected(long rejected, long rows) {
+            return rejected > maxRejectedRows || (rows > 0 && rejected * 100.0 / rows > maxRejectedPercent);
+        }
+
+        static Limits from(Map<String, String> env) {
+            double percent = DEFAULT_MAX_REJECTED_PERCENT;
+            String value = blankToNull(env.get(MAX_REJECTED_PERCENT));
+            if (value != null) {
+                try {
+                    percent = Double.parseDouble(value.trim());
+                } catch (NumberFormatException e) {
+                    percent = -1;
+                }
+                if (!(percent >= 0 && percent <= 100)) {
+                    throw new IllegalStateException(MAX_REJECTED_PERCENT + " must be a number from 0 to 100, was '"
+                            + value + "'");
+                }
+            }
+            String rows = blankToNull(env.get(MAX_REJECTED_ROWS));
+            return new Limits(percent, rows == null ? Long.MAX_VALUE : count(env, MAX_REJECTED_ROWS),
+                    number(env, MAX_RECORD_BYTES, DEFAULT_MAX_RECORD_BYTES),
+                    number(env, MAX_UNCOMPRESSED_BYTES, DEFAULT_MAX_UNCOMPRESSED_BYTES),
+                    number(env, MAX_ROW_GROUP_BYTES, DEFAULT_MAX_ROW_GROUP_BYTES));
+        }
+
+        private static long count(Map<String, String> env, String name) {
+            String value = env.get(name).trim();
+            try {
+                long n = Long.parseLong(value);
+                if (n >= 0) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new IllegalStateException(name + " must be a whole number of 0 or more, was '" + value + "'");
         }
     }
 
@@ -136,7 +214,8 @@ public record PipelineConfig(
                 Path.of(env.getOrDefault(MODEL_CACHE_DIR,
                         Path.of(System.getProperty("java.io.tmpdir"), "batch-inference-models").toString())),
                 Duration.ofSeconds(number(env, COLLATE_LEASE_SECONDS, DEFAULT_COLLATE_LEASE.toSeconds())),
-                DataSettings.from(env));
+                DataSettings.from(env),
+                Limits.from(env));
     }
 
     public String requireWorkQueueUrl() {

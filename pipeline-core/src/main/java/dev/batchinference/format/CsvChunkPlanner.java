@@ -31,17 +31,24 @@ import org.apache.commons.csv.CSVRecord;
  * RFC 4180's doubled quote inside a quoted field toggles the state twice, so it needs no case of its own.
  */
 public final class CsvChunkPlanner {
-    private static final int MAX_HEADER_BYTES = 1024 * 1024;
     private static final byte[] UTF8_BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
     private static final char[] CANDIDATE_DELIMITERS = {',', ';', '\t'};
 
     private final ChunkLimits limits;
     private final Character delimiter;
+    private final long maxRecordBytes;
+    private final long maxTotalBytes;
 
-    /** @param delimiter the delimiter, or null to detect it from the header row */
-    public CsvChunkPlanner(ChunkLimits limits, Character delimiter) {
+    /**
+     * @param delimiter the delimiter, or null to detect it from the header row
+     * @param maxRecordBytes the longest record (header included) accepted: a longer one ends the job
+     * @param maxTotalBytes the most bytes read in all (what a gzip'd input may expand to)
+     */
+    public CsvChunkPlanner(ChunkLimits limits, Character delimiter, long maxRecordBytes, long maxTotalBytes) {
         this.limits = limits;
         this.delimiter = delimiter;
+        this.maxRecordBytes = maxRecordBytes;
+        this.maxTotalBytes = maxTotalBytes;
     }
 
     /** Where staged chunks go: a stream per chunk, which becomes the object when closed. */
@@ -64,7 +71,7 @@ public final class CsvChunkPlanner {
     public CsvPlan plan(InputStream input, ChunkStager stager) {
         try (Scanner scanner = new Scanner(input)) {
             ByteArrayOutputStream headerBytes = new ByteArrayOutputStream();
-            scanner.copyTo(headerBytes, MAX_HEADER_BYTES);
+            scanner.copyTo(headerBytes);
             long headerEnd = scanner.nextRecordEnd();
             if (headerEnd < 0 && scanner.position == 0) {
                 throw new PipelineException(FailureReason.EMPTY_INPUT, "the file is empty: expected a header row");
@@ -72,7 +79,7 @@ public final class CsvChunkPlanner {
             if (scanner.inQuotes) {
                 throw new PipelineException(FailureReason.UNREADABLE_INPUT, "the header row has a quote that is never closed");
             }
-            scanner.copyTo(null, 0);
+            scanner.copyTo(null);
             String headerText = headerText(headerBytes.toByteArray());
             char chosen = delimiter != null ? delimiter : detectDelimiter(headerText);
             List<String> header = parseHeader(headerText, chosen);
@@ -116,7 +123,7 @@ public final class CsvChunkPlanner {
         void begin() {
             if (stager != null) {
                 staged = stager.open(chunks.size());
-                scanner.copyTo(staged, Long.MAX_VALUE);
+                scanner.copyTo(staged);
             }
         }
 
@@ -133,14 +140,14 @@ public final class CsvChunkPlanner {
                 cut(scanner.position);
             } else if (staged != null) {
                 // the last cut fell on the end of the input: the chunk opened after it is not needed
-                scanner.copyTo(null, 0);
+                scanner.copyTo(null);
                 staged.abort();
             }
         }
 
         private void cut(long end) throws IOException {
             if (stager != null) {
-                scanner.copyTo(null, 0);
+                scanner.copyTo(null);
                 staged.close();
                 chunks.add(new ChunkRange(chunks.size(), 0, end - chunkStart, stager.keyOf(chunks.size())));
             } else {
@@ -210,7 +217,7 @@ public final class CsvChunkPlanner {
     }
 
     /** Finds record ends in a byte stream, tracking whether it is inside a quoted field; can copy what it reads. */
-    private static final class Scanner implements AutoCloseable {
+    private final class Scanner implements AutoCloseable {
         private final InputStream in;
         private final byte[] buffer = new byte[64 * 1024];
         private int length;
@@ -219,18 +226,15 @@ public final class CsvChunkPlanner {
         private long lastRecordEnd;
         private boolean inQuotes;
         private OutputStream copy;
-        private long copyLimit;
-        private long copied;
+        private long records;
 
         Scanner(InputStream in) {
             this.in = in;
         }
 
-        /** From now on, copies every byte read to {@code target} (null: stop copying), failing past {@code limit}. */
-        void copyTo(OutputStream target, long limit) {
+        /** From now on, copies every byte read to {@code target} (null: stop copying). */
+        void copyTo(OutputStream target) {
             copy = target;
-            copyLimit = limit;
-            copied = 0;
         }
 
         /** The offset just past the next record's newline, or -1 at the end of the stream. */
@@ -258,17 +262,28 @@ public final class CsvChunkPlanner {
                     }
                 }
                 position += index - from;
+                // checked before copying: a pathological record never reaches memory or a staged object
+                checkLimits(start);
                 if (copy != null) {
                     copy.write(buffer, from, index - from);
-                    copied += index - from;
-                    if (copied > copyLimit) {
-                        throw new PipelineException(FailureReason.UNREADABLE_INPUT,
-                                "the header row is longer than " + copyLimit + " bytes");
-                    }
                 }
                 if (ended) {
+                    records++;
                     return lastRecordEnd = position;
                 }
+            }
+        }
+
+        private void checkLimits(long recordStart) {
+            if (position - recordStart > maxRecordBytes) {
+                String which = records == 0 ? "the header row" : "record " + records + " (after the header, from byte "
+                        + recordStart + ")";
+                throw new PipelineException(FailureReason.LIMIT_EXCEEDED, which + " is longer than " + maxRecordBytes
+                        + " bytes (MAX_RECORD_BYTES); a newline may be missing, or a quote never closed");
+            }
+            if (position > maxTotalBytes) {
+                throw new PipelineException(FailureReason.LIMIT_EXCEEDED, "the input expands to more than "
+                        + maxTotalBytes + " bytes (MAX_UNCOMPRESSED_BYTES)");
             }
         }
 

@@ -21,9 +21,12 @@ import org.apache.parquet.io.InputFile;
  */
 public final class ParquetPlanner {
     private final ChunkLimits limits;
+    private final long maxRowGroupBytes;
 
-    public ParquetPlanner(ChunkLimits limits) {
+    /** @param maxRowGroupBytes the largest row group (compressed) a worker is asked to hold */
+    public ParquetPlanner(ChunkLimits limits, long maxRowGroupBytes) {
         this.limits = limits;
+        this.maxRowGroupBytes = maxRowGroupBytes;
     }
 
     /** Top-level columns in file order, the file's Avro schema, and the chunks. */
@@ -59,6 +62,11 @@ public final class ParquetPlanner {
         long chunkRows = 0;
         long chunkBytes = 0;
         for (int g = 0; g < groups.size(); g++) {
+            if (groups.get(g).getCompressedSize() > maxRowGroupBytes) {
+                throw new PipelineException(FailureReason.LIMIT_EXCEEDED, "row group " + g + " holds "
+                        + groups.get(g).getCompressedSize() + " bytes, more than " + maxRowGroupBytes
+                        + " (MAX_ROW_GROUP_BYTES); write the file with smaller row groups");
+            }
             chunkRows += groups.get(g).getRowCount();
             chunkBytes += groups.get(g).getCompressedSize();
             rows += groups.get(g).getRowCount();

@@ -2,6 +2,7 @@ package dev.batchinference.ingest;
 
 import dev.batchinference.config.PipelineConfig.ChunkLimits;
 import dev.batchinference.config.PipelineConfig.DataSettings;
+import dev.batchinference.config.PipelineConfig.Limits;
 import dev.batchinference.format.InputFormat;
 import dev.batchinference.format.ObjectStoreInputFile;
 import dev.batchinference.format.OutputFormat;
@@ -50,6 +51,7 @@ public final class JobIngestor {
     private final MessageSender resultsQueue;
     private final ChunkLimits limits;
     private final DataSettings data;
+    private final Limits safety;
     private final Clock clock;
 
     /** What became of one notification. */
@@ -58,7 +60,7 @@ public final class JobIngestor {
     }
 
     public JobIngestor(String bucket, ObjectStore store, ModelStore models, MessageSender workQueue, MessageSender resultsQueue,
-                       ChunkLimits limits, DataSettings data, Clock clock) {
+                       ChunkLimits limits, DataSettings data, Limits safety, Clock clock) {
         this.bucket = bucket;
         this.store = store;
         this.jobs = new JobStore(store);
@@ -67,6 +69,7 @@ public final class JobIngestor {
         this.resultsQueue = resultsQueue;
         this.limits = limits;
         this.data = data;
+        this.safety = safety;
         this.clock = clock;
     }
 
@@ -111,7 +114,7 @@ public final class JobIngestor {
             Layout layout;
             List<ChunkRange> chunks;
             if (format == InputFormat.PARQUET) {
-                ParquetPlanner.ParquetPlan parquet = new ParquetPlanner(limits).plan(
+                ParquetPlanner.ParquetPlan parquet = new ParquetPlanner(limits, safety.maxRowGroupBytes()).plan(
                         new ObjectStoreInputFile(store, input.key(), input.etag(), input.size()));
                 ColumnMapping mapping = ColumnMapping.plan(parquet.columns(), model.manifest().features(), data.columns());
                 ParquetPlanner.checkFeatureTypes(parquet.schema(), mapping.featureColumnNames());
@@ -133,7 +136,8 @@ public final class JobIngestor {
 
     private CsvChunkPlanner.CsvPlan planCsv(String jobId, InputObject input, InputFormat format) {
         Character delimiter = data.delimiter() != null ? data.delimiter() : InputFormat.delimiterImpliedBy(input.key());
-        CsvChunkPlanner planner = new CsvChunkPlanner(limits, delimiter);
+        CsvChunkPlanner planner = new CsvChunkPlanner(limits, delimiter, safety.maxRecordBytes(),
+                format == InputFormat.CSV_GZIP ? safety.maxUncompressedBytes() : Long.MAX_VALUE);
         try (InputStream in = store.read(input.key(), input.etag(), 0, input.size())) {
             if (format == InputFormat.CSV) {
                 return planner.plan(in);

@@ -21,5 +21,9 @@ public enum FailureReason {
     /** The input's columns do not match the model's features. */
     SCHEMA_MISMATCH,
     /** A chunk kept failing until its retries ran out. */
-    CHUNK_FAILED
+    CHUNK_FAILED,
+    /** More rows were rejected than the deployment tolerates. */
+    ERROR_THRESHOLD,
+    /** The input exceeds a safety limit (record length, uncompressed size, row group size). */
+    LIMIT_EXCEEDED
 }

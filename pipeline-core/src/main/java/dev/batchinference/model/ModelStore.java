@@ -46,7 +46,7 @@ public final class ModelStore {
                     + JobKeys.modelPointer(name) + " does not exist (publish the model first)");
         } catch (IOException | UncheckedIOException e) {
             throw new PipelineException(FailureReason.MODEL_INVALID, JobKeys.modelPointer(name)
-                    + " is not valid JSON: " + e.getMessage());
+                    + " is not valid JSON: " + jsonProblem(e));
         }
         if (pointer.version() == null) {
             throw new PipelineException(FailureReason.MODEL_INVALID, JobKeys.modelPointer(name) + " names no version");
@@ -69,7 +69,7 @@ public final class ModelStore {
             throw new PipelineException(FailureReason.MODEL_FILE_MISSING, "model '" + name + "' version '" + version
                     + "' has no manifest at " + key);
         } catch (IOException | UncheckedIOException e) {
-            throw new PipelineException(FailureReason.MODEL_INVALID, key + " is not a valid manifest: " + e.getMessage());
+            throw new PipelineException(FailureReason.MODEL_INVALID, key + " is not a valid manifest: " + jsonProblem(e));
         }
     }
 
@@ -144,7 +144,7 @@ public final class ModelStore {
             return new LocalModel(onnx, manifest);
         } catch (IOException | UncheckedIOException e) {
             throw new PipelineException(FailureReason.MODEL_INVALID, manifestFile + " is not a valid manifest: "
-                    + e.getMessage());
+                    + jsonProblem(e));
         }
     }
 
@@ -158,6 +158,17 @@ public final class ModelStore {
             }
             return new ModelRef(manifest.name(), manifest.version(), actual);
         }
+    }
+
+    /** What is wrong with a JSON document, told without the parser's class names. */
+    static String jsonProblem(Exception e) {
+        Throwable cause = e instanceof UncheckedIOException ? e.getCause() : e;
+        if (cause instanceof com.fasterxml.jackson.core.JsonProcessingException json) {
+            var at = json.getLocation();
+            return json.getOriginalMessage() + (at == null ? "" : " (line " + at.getLineNr() + ", column "
+                    + at.getColumnNr() + ")");
+        }
+        return cause.getMessage();
     }
 
     /** Names of the models that have a current version. */

@@ -1,5 +1,6 @@
 package dev.batchinference.results;
 
+import dev.batchinference.config.PipelineConfig.Limits;
 import dev.batchinference.format.CsvPredictionWriter;
 import dev.batchinference.format.ObjectStoreOutputFile;
 import dev.batchinference.format.OutputFormat;
@@ -52,6 +53,7 @@ public final class JobCollator {
     private final ObjectStore store;
     private final JobStore jobs;
     private final Duration lease;
+    private final Limits limits;
     private final Clock clock;
     private final String owner;
 
@@ -66,10 +68,11 @@ public final class JobCollator {
         }
     }
 
-    public JobCollator(ObjectStore store, Duration lease, Clock clock, String owner) {
+    public JobCollator(ObjectStore store, Duration lease, Limits limits, Clock clock, String owner) {
         this.store = store;
         this.jobs = new JobStore(store);
         this.lease = lease;
+        this.limits = limits;
         this.clock = clock;
         this.owner = owner;
     }
@@ -135,18 +138,32 @@ public final class JobCollator {
             return Outcome.ALREADY_ENDED; // ended between our check and our lock
         }
         JobSummary summary;
+        boolean superseded = superseded(plan);
         try {
-            summary = ending.get();
+            summary = superseded ? failed(plan, new JobFailure(FailureReason.INPUT_CHANGED, "the input "
+                    + plan.input().key() + " was replaced by a newer version while this job ran; that version's job"
+                    + " writes the outputs")) : ending.get();
         } catch (RuntimeException e) {
             releaseLock(plan.jobId());
             throw e;
         }
-        store.write(JobKeys.summary(plan.input().key()), JsonCodec.writePretty(summary));
+        if (!superseded) {
+            store.write(JobKeys.summary(plan.input().key()), JsonCodec.writePretty(summary));
+        }
         if (!jobs.writeTerminal(summary)) {
             return Outcome.ALREADY_ENDED;
         }
         LOG.info("job {} {}{}", plan.jobId(), summary.state(), summary.reason() == null ? "" : " " + summary.reason());
         return summary.state() == JobState.SUCCEEDED ? Outcome.SUCCEEDED : Outcome.FAILED;
+    }
+
+    /**
+     * Whether the input now holds a newer version: then the output keys, which are named after the input,
+     * belong to that version's job, and this one must not write them (whatever order the two end in).
+     */
+    private boolean superseded(JobPlan plan) {
+        Optional<ObjectStore.StoredObject> now = store.head(plan.input().key());
+        return now.isPresent() && plan.input().etag() != null && !plan.input().etag().equals(now.get().etag());
     }
 
     /** Takes the job's lock; empty when this writer holds it, else who does. */
@@ -204,6 +221,18 @@ public final class JobCollator {
     private JobSummary collate(JobPlan plan) {
         Instant started = clock.instant();
         List<ChunkResult> chunks = jobs.allDoneChunks(plan.jobId(), plan.chunks().size());
+        long rowsIn = chunks.stream().mapToLong(ChunkResult::rowsIn).sum();
+        long rejected = chunks.stream().mapToLong(ChunkResult::rowsRejected).sum();
+        if (limits.tooManyRejected(rejected, rowsIn)) {
+            // no predictions for a failed job: a consumer waiting for them must not take a part for the whole
+            String errorsKey = collateErrors(plan, chunks);
+            JobFailure failure = new JobFailure(FailureReason.ERROR_THRESHOLD, String.format(java.util.Locale.ROOT,
+                    "%d of %d rows (%.2f%%) were rejected, more than the deployment tolerates (%s); the rows and"
+                            + " reasons are in %s", rejected, rowsIn, rowsIn == 0 ? 0.0 : rejected * 100.0 / rowsIn,
+                    tolerance(), errorsKey));
+            return summary(plan, JobState.FAILED, failure, chunks, null, errorsKey,
+                    Duration.between(started, clock.instant()).toMillis());
+        }
         OutputFormat format = plan.layout().output();
         String outputKey = JobKeys.predictions(plan.input().key(), format);
         try {
@@ -215,10 +244,15 @@ public final class JobCollator {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        long rejected = chunks.stream().mapToLong(ChunkResult::rowsRejected).sum();
         String errorsKey = rejected > 0 ? collateErrors(plan, chunks) : null;
         long collateMs = Duration.between(started, clock.instant()).toMillis();
         return summary(plan, JobState.SUCCEEDED, null, chunks, outputKey, errorsKey, collateMs);
+    }
+
+    private String tolerance() {
+        String percent = "MAX_REJECTED_PERCENT=" + limits.maxRejectedPercent();
+        return limits.maxRejectedRows() == Long.MAX_VALUE ? percent
+                : percent + ", MAX_REJECTED_ROWS=" + limits.maxRejectedRows();
     }
 
     /** CSV parts have no header: the output is the header, then the parts' bytes in chunk order. */

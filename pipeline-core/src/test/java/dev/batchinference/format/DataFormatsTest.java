@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.batchinference.config.PipelineConfig.ChunkLimits;
 import dev.batchinference.config.PipelineConfig.DataSettings;
+import dev.batchinference.config.PipelineConfig.Limits;
 import dev.batchinference.ingest.JobIngestor.Outcome;
 import dev.batchinference.job.FailureReason;
 import dev.batchinference.job.JobKeys;
@@ -141,7 +142,10 @@ class DataFormatsTest {
         records.add(record(schema, "c", 7, 3L, 5.5f, "2.10"));
         ColumnSelection selection = new ColumnSelection(Map.of("sepal_length", "sepal_length_int",
                 "sepal_width", "sepal_width_long"), ColumnSelection.PassThrough.NON_FEATURES);
-        InMemoryPipeline p = pipeline(1_000, new DataSettings(null, Optional.of(OutputFormat.CSV), "snappy", selection));
+        InMemoryPipeline p = new InMemoryPipeline(dir.resolve("cache"), new ChunkLimits(1_000, Long.MAX_VALUE),
+                new DataSettings(null, Optional.of(OutputFormat.CSV), "snappy", selection),
+                Limits.defaults().toleratingAllRejections());
+        Samples.publish(p.models, "iris");
         String key = p.put("incoming/iris/widths.parquet", ParquetFiles.write(dir, renamedIris, records));
 
         p.runToEnd(key);

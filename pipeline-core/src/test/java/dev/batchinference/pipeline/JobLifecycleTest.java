@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.batchinference.config.PipelineConfig.ChunkLimits;
+import dev.batchinference.config.PipelineConfig.DataSettings;
+import dev.batchinference.config.PipelineConfig.Limits;
 import dev.batchinference.ingest.JobIngestor.Outcome;
 import dev.batchinference.job.FailureReason;
 import dev.batchinference.format.OutputFormat;
@@ -30,7 +32,12 @@ class JobLifecycleTest {
     Path cache;
 
     private InMemoryPipeline pipeline(long chunkRows) {
-        InMemoryPipeline p = new InMemoryPipeline(cache, new ChunkLimits(chunkRows, Long.MAX_VALUE));
+        return pipeline(chunkRows, Limits.defaults());
+    }
+
+    private InMemoryPipeline pipeline(long chunkRows, Limits limits) {
+        InMemoryPipeline p = new InMemoryPipeline(cache, new ChunkLimits(chunkRows, Long.MAX_VALUE), DataSettings.defaults(),
+                limits);
         Samples.publish(p.models, "iris");
         Samples.publish(p.models, "fraud");
         return p;
@@ -96,7 +103,7 @@ class JobLifecycleTest {
 
     @Test
     void rowsThatCannotBePredictedGoToTheErrorsFileWithFileWideRowNumbers() {
-        InMemoryPipeline p = pipeline(2);
+        InMemoryPipeline p = pipeline(2, Limits.defaults().toleratingAllRejections());
         String csv = "id,sepal_length,sepal_width,petal_length,petal_width\n"
                 + "1,5.1,3.5,1.4,0.2\n"
                 + "2,5.1,,1.4,0.2\n"
@@ -314,7 +321,8 @@ class JobLifecycleTest {
 
         assertThatThrownBy(() -> p.collator.handle(last)).isInstanceOf(dev.batchinference.storage.NoSuchKeyException.class);
         p.store.write(JobKeys.part(outcome.jobId(), 1, OutputFormat.CSV), part);
-        JobCollator another = new JobCollator(p.store, java.time.Duration.ofMinutes(15), java.time.Clock.systemUTC(), "w2");
+        JobCollator another = new JobCollator(p.store, java.time.Duration.ofMinutes(15),
+                dev.batchinference.config.PipelineConfig.Limits.defaults(), java.time.Clock.systemUTC(), "w2");
 
         assertThat(another.handle(last)).isEqualTo(JobCollator.Outcome.SUCCEEDED);
         assertThat(Samples.csv(p.predictionsOf(key))).hasSize(151);

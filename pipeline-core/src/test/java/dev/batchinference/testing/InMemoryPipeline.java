@@ -2,6 +2,7 @@ package dev.batchinference.testing;
 
 import dev.batchinference.config.PipelineConfig.ChunkLimits;
 import dev.batchinference.config.PipelineConfig.DataSettings;
+import dev.batchinference.config.PipelineConfig.Limits;
 import dev.batchinference.inference.ChunkWorker;
 import dev.batchinference.ingest.JobIngestor;
 import dev.batchinference.job.JobKeys;
@@ -37,11 +38,15 @@ public final class InMemoryPipeline {
     }
 
     public InMemoryPipeline(Path modelCache, ChunkLimits limits, DataSettings data) {
+        this(modelCache, limits, data, Limits.defaults());
+    }
+
+    public InMemoryPipeline(Path modelCache, ChunkLimits limits, DataSettings data, Limits safety) {
         this.models = new ModelStore(store, modelCache);
-        this.ingestor = new JobIngestor("test-bucket", store, models, workQueue, resultsQueue, limits, data,
+        this.ingestor = new JobIngestor("test-bucket", store, models, workQueue, resultsQueue, limits, data, safety,
                 Clock.systemUTC());
         this.worker = new ChunkWorker(store, models, new ModelCache(), resultsQueue, 1024);
-        this.collator = new JobCollator(store, Duration.ofMinutes(15), Clock.systemUTC(), "test-writer");
+        this.collator = new JobCollator(store, Duration.ofMinutes(15), safety, Clock.systemUTC(), "test-writer");
     }
 
     public String put(String key, byte[] content) {

@@ -28,7 +28,8 @@ public final class ResultsWriterHandler implements RequestHandler<SQSEvent, SQSB
     }
 
     public ResultsWriterHandler(PipelineServices services) {
-        this(new JobCollator(services.store(), services.config().collateLease(), Clock.systemUTC(),
+        this(new JobCollator(services.store(), services.config().collateLease(), services.config().limits(),
+                Clock.systemUTC(),
                 "results-writer-" + UUID.randomUUID()));
     }
 

@@ -114,7 +114,7 @@ final class PredictCommand implements Callable<Integer> {
     private Input open(InputFormat format, List<String> features) throws IOException {
         if (format == InputFormat.PARQUET) {
             LocalInputFile parquet = new LocalInputFile(file);
-            ParquetPlanner.ParquetPlan plan = new ParquetPlanner(ONE_CHUNK).plan(parquet);
+            ParquetPlanner.ParquetPlan plan = new ParquetPlanner(ONE_CHUNK, Long.MAX_VALUE).plan(parquet);
             ColumnMapping mapping = ColumnMapping.plan(plan.columns(), features, ColumnSelection.defaults());
             ParquetPlanner.checkFeatureTypes(plan.schema(), mapping.featureColumnNames());
             List<Schema> types = mapping.passThroughColumnNames().stream()
@@ -124,7 +124,8 @@ final class PredictCommand implements Callable<Integer> {
         Character chosen = delimiter != null ? delimiter : InputFormat.delimiterImpliedBy(file.getFileName().toString());
         CsvChunkPlanner.CsvPlan plan;
         try (InputStream in = csvBytes(format)) {
-            plan = new CsvChunkPlanner(ONE_CHUNK, chosen).plan(in);
+            plan = new CsvChunkPlanner(ONE_CHUNK, chosen, PipelineConfig.Limits.DEFAULT_MAX_RECORD_BYTES, Long.MAX_VALUE)
+                    .plan(in);
         }
         ColumnMapping mapping = ColumnMapping.plan(plan.header(), features, ColumnSelection.defaults());
         InputStream in = csvBytes(format);
