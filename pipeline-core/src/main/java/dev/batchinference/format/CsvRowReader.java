@@ -1,77 +1,210 @@
 package dev.batchinference.format;
 
+import ch.randelshofer.fastdoubleparser.JavaFloatParser;
 import dev.batchinference.inference.RowReader;
 import dev.batchinference.job.FailureReason;
 import dev.batchinference.job.PipelineException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
+import java.io.StringReader;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.Iterator;
+import java.util.List;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
 
-/** Rows of a CSV chunk (records without the header), parsed by commons-csv. */
+/**
+ * Rows of a CSV chunk (records without the header). The common case, a record without quotes, is split
+ * on the delimiter in place and its feature fields parsed straight from the bytes: no String, no object
+ * per field. A record with a quote anywhere goes to commons-csv whole, so quoting follows RFC 4180
+ * exactly. Splitting bytes is safe in UTF-8: the delimiter, quote and newline are ASCII and never occur
+ * inside a multi-byte character.
+ */
 public final class CsvRowReader implements RowReader {
+    private final InputStream in;
+    private final byte delimiter;
     private final ColumnMapping mapping;
-    private final CSVParser parser;
-    private final Iterator<CSVRecord> records;
-    private CSVRecord record;
+    private final CSVFormat quotedFormat;
+    private final int columns;
+    private byte[] buffer = new byte[256 * 1024];
+    private int position;
+    private int limit;
+    private boolean endOfInput;
+    private int[] fieldStart = new int[64];
+    private int[] fieldEnd = new int[64];
+    private int fieldCount;
+    private List<String> quotedValues;
+    private boolean quoted;
     private long rowsRead;
 
-    public CsvRowReader(InputStream in, char delimiter, ColumnMapping mapping) throws IOException {
+    public CsvRowReader(InputStream in, char delimiter, ColumnMapping mapping) {
+        if (delimiter > 127) {
+            throw new IllegalArgumentException("the delimiter must be an ASCII character: " + delimiter);
+        }
+        this.in = in;
+        this.delimiter = (byte) delimiter;
         this.mapping = mapping;
-        CSVFormat format = CSVFormat.DEFAULT.builder().setDelimiter(delimiter).setIgnoreEmptyLines(true).get();
-        this.parser = CSVParser.parse(new InputStreamReader(in, StandardCharsets.UTF_8), format);
-        this.records = parser.iterator();
+        this.columns = mapping.header().size();
+        this.quotedFormat = CSVFormat.DEFAULT.builder().setDelimiter(delimiter).get();
     }
 
     @Override
-    public boolean next() {
-        try {
-            if (!records.hasNext()) {
+    public boolean next() throws IOException {
+        while (true) {
+            int end = findRecordEnd(position);
+            if (end < 0) {
                 return false;
             }
-            record = records.next();
+            int start = position; // the record starts here, wherever refilling moved it in the buffer
+            int next = end < limit ? end + 1 : end;      // past the '\n' when there is one
+            int stop = end > start && buffer[end - 1] == '\r' ? end - 1 : end;
+            position = next;
+            if (stop == start) {
+                continue; // an empty line is not a record
+            }
             rowsRead++;
+            if (quoted) {
+                readQuoted(start, stop);
+            } else {
+                split(start, stop);
+            }
             return true;
-        } catch (UncheckedIOException | IllegalStateException e) {
+        }
+    }
+
+    /** Index of the '\n' ending the record that starts at {@code from} (or the end of input); -1 if none. */
+    private int findRecordEnd(int from) throws IOException {
+        boolean inQuotes = false;
+        quoted = false;
+        int i = from;
+        while (true) {
+            while (i < limit) {
+                byte b = buffer[i];
+                if (b == '"') {
+                    inQuotes = !inQuotes;
+                    quoted = true;
+                } else if (b == '\n' && !inQuotes) {
+                    return i;
+                }
+                i++;
+            }
+            if (endOfInput) {
+                return i > position ? i : -1;
+            }
+            int consumed = position;
+            fill();
+            i -= consumed;
+        }
+    }
+
+    /** Moves the unread bytes to the front, growing the buffer when one record fills it, and reads more. */
+    private void fill() throws IOException {
+        int unread = limit - position;
+        if (position == 0 && unread == buffer.length) {
+            buffer = java.util.Arrays.copyOf(buffer, buffer.length * 2);
+        } else {
+            System.arraycopy(buffer, position, buffer, 0, unread);
+        }
+        position = 0;
+        limit = unread;
+        int n = in.read(buffer, limit, buffer.length - limit);
+        if (n < 0) {
+            endOfInput = true;
+        } else {
+            limit += n;
+        }
+    }
+
+    private void split(int start, int stop) {
+        quotedValues = null;
+        fieldCount = 0;
+        int fieldFrom = start;
+        for (int i = start; i < stop; i++) {
+            if (buffer[i] == delimiter) {
+                addField(fieldFrom, i);
+                fieldFrom = i + 1;
+            }
+        }
+        addField(fieldFrom, stop);
+    }
+
+    private void addField(int from, int to) {
+        if (fieldCount == fieldStart.length) {
+            fieldStart = java.util.Arrays.copyOf(fieldStart, fieldCount * 2);
+            fieldEnd = java.util.Arrays.copyOf(fieldEnd, fieldCount * 2);
+        }
+        fieldStart[fieldCount] = from;
+        fieldEnd[fieldCount++] = to;
+    }
+
+    private void readQuoted(int start, int stop) throws IOException {
+        String text = new String(buffer, start, stop - start, StandardCharsets.UTF_8);
+        try (CSVParser parser = CSVParser.parse(new StringReader(text), quotedFormat)) {
+            List<CSVRecord> records = parser.getRecords();
+            quotedValues = records.isEmpty() ? List.of("") : records.get(0).toList();
+        } catch (IOException | java.io.UncheckedIOException | IllegalStateException e) {
             // commons-csv reports malformed quoting this way; retrying the chunk cannot fix the file
-            throw new PipelineException(FailureReason.UNREADABLE_INPUT, "record " + (rowsRead + 1)
+            throw new PipelineException(FailureReason.UNREADABLE_INPUT, "record " + rowsRead
                     + " of the chunk is not valid CSV: " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
         }
+        fieldCount = quotedValues.size();
     }
 
     @Override
     public Rejection readFeatures(FloatBuffer tensor, int offset) {
-        if (record.size() != mapping.header().size()) {
-            return new Rejection("", "expected " + mapping.header().size() + " columns, found " + record.size());
+        if (fieldCount != columns) {
+            return new Rejection("", "expected " + columns + " columns, found " + fieldCount);
         }
-        int[] columns = mapping.featureColumns();
-        for (int f = 0; f < columns.length; f++) {
-            String text = record.get(columns[f]);
-            float value = FeatureValues.parseFinite(text);
+        int[] featureColumns = mapping.featureColumns();
+        for (int f = 0; f < featureColumns.length; f++) {
+            int c = featureColumns[f];
+            float value = quotedValues != null ? FeatureValues.parseFinite(quotedValues.get(c)) : parse(c);
             if (Float.isNaN(value)) {
-                return new Rejection(mapping.header().get(columns[f]), FeatureValues.problemWith(text));
+                return new Rejection(mapping.header().get(c), FeatureValues.problemWith(text(c)));
             }
             tensor.put(offset + f, value);
         }
         return null;
     }
 
+    /** The field as a finite float, or NaN; the same rules as {@link FeatureValues#parseFinite}. */
+    private float parse(int column) {
+        int from = fieldStart[column];
+        int to = fieldEnd[column];
+        while (from < to && buffer[from] == ' ') {
+            from++;
+        }
+        while (to > from && buffer[to - 1] == ' ') {
+            to--;
+        }
+        // empty, or ending in a letter: Java's 1.5f/2d suffixes, NaN and Infinity are not numbers here
+        if (from == to || Character.isLetter(buffer[to - 1])) {
+            return Float.NaN;
+        }
+        try {
+            float value = JavaFloatParser.parseFloat(buffer, from, to - from);
+            return Float.isInfinite(value) ? Float.NaN : value;
+        } catch (NumberFormatException e) {
+            return Float.NaN;
+        }
+    }
+
+    private String text(int column) {
+        return quotedValues != null ? quotedValues.get(column)
+                : new String(buffer, fieldStart[column], fieldEnd[column] - fieldStart[column], StandardCharsets.UTF_8);
+    }
+
     @Override
     public void readPassThrough(Object[] into) {
-        int[] columns = mapping.passThroughColumns();
-        for (int p = 0; p < columns.length; p++) {
-            into[p] = record.get(columns[p]);
+        int[] passThroughColumns = mapping.passThroughColumns();
+        for (int p = 0; p < passThroughColumns.length; p++) {
+            into[p] = text(passThroughColumns[p]);
         }
     }
 
     @Override
     public void close() throws IOException {
-        parser.close();
+        in.close();
     }
 }

@@ -7,17 +7,24 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import org.apache.commons.csv.CSVPrinter;
 
 /**
- * The worker's path for one chunk: rows in, predictions and rejected rows out, in input order. Rows are
- * read into a direct float buffer that ONNX Runtime reads without a copy, a mini-batch at a time, so
- * memory depends on the batch size, not on the chunk.
+ * The worker's path for one chunk: rows in, predictions and rejected rows out, in input order.
+ *
+ * <p>Reading and the rest overlap: a reader thread parses rows into a mini-batch while this thread runs
+ * ONNX Runtime on the previous one and writes it out. A few batches circulate between the two, so memory
+ * depends on the batch size, not on the chunk. Each batch's tensor is a direct buffer ONNX Runtime reads
+ * without a copy.
  */
 public final class ChunkPredictor {
     /** Columns of an errors file. In a chunk's errors part the row number counts within the chunk. */
     public static final List<String> ERROR_COLUMNS = List.of("row", "column", "reason");
+    private static final int BATCHES_IN_FLIGHT = 3;
 
     private final OnnxModel model;
     private final int batchRows;
@@ -36,58 +43,139 @@ public final class ChunkPredictor {
 
     /** Predicts every row; rejected rows are written to {@code rejects} as (row within chunk, column, reason). */
     public ChunkResult predict(int chunk, RowReader rows, PredictionWriter out, CSVPrinter rejects) {
-        Batch batch = new Batch();
+        BlockingQueue<Batch> empty = new ArrayBlockingQueue<>(BATCHES_IN_FLIGHT);
+        BlockingQueue<Batch> filled = new ArrayBlockingQueue<>(BATCHES_IN_FLIGHT);
+        for (int i = 0; i < BATCHES_IN_FLIGHT; i++) {
+            empty.add(new Batch());
+        }
+        Reader reader = new Reader(rows, empty, filled);
+        Thread thread = new Thread(reader, "chunk-" + chunk + "-reader");
+        thread.setDaemon(true);
+        long started = System.nanoTime();
+        long inferNanos = 0;
+        long writeNanos = 0;
         long rowsIn = 0;
         long rejected = 0;
-        long started = System.nanoTime();
+        thread.start();
         try {
-            while (rows.next()) {
-                rowsIn++;
-                RowReader.Rejection rejection = rows.readFeatures(batch.tensor, batch.rows * model.featureCount());
+            while (true) {
+                Batch batch = filled.take();
+                if (batch.failure != null) {
+                    throw batch.failure;
+                }
+                long t0 = System.nanoTime();
+                OnnxModel.Prediction prediction = batch.rows == 0 ? null : model.predict(batch.tensor, batch.rows);
+                long t1 = System.nanoTime();
+                for (Rejected r : batch.rejections) {
+                    rejects.printRecord(r.row, r.column, r.reason);
+                }
+                for (int r = 0; r < batch.rows; r++) {
+                    out.write(batch.passThrough[r], labels.get(prediction.labels()[r]), prediction.probabilities(),
+                            r * prediction.classes());
+                }
+                inferNanos += t1 - t0;
+                writeNanos += System.nanoTime() - t1;
+                rowsIn += batch.rowsRead;
+                rejected += batch.rejections.size();
+                boolean last = batch.last;
+                batch.clear();
+                empty.put(batch);
+                if (last) {
+                    break;
+                }
+            }
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while predicting chunk " + chunk, e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            thread.interrupt(); // stops the reader if this side failed; harmless once it has finished
+        }
+        long inferMs = inferNanos / 1_000_000;
+        long writeMs = writeNanos / 1_000_000;
+        return new ChunkResult(chunk, rowsIn, rowsIn - rejected, rejected, reader.busyNanos / 1_000_000, inferMs, writeMs);
+    }
+
+    private record Rejected(long row, String column, String reason) {
+    }
+
+    /** One mini-batch: feature values in tensor layout, pass-through values and rejected rows beside them. */
+    private final class Batch {
+        final FloatBuffer tensor = ByteBuffer.allocateDirect(batchRows * model.featureCount() * Float.BYTES)
+                .order(ByteOrder.nativeOrder()).asFloatBuffer();
+        final Object[][] passThrough = new Object[batchRows][passThroughColumns];
+        final List<Rejected> rejections = new ArrayList<>();
+        int rows;
+        long rowsRead;
+        boolean last;
+        RuntimeException failure;
+
+        void clear() {
+            rows = 0;
+            rowsRead = 0;
+            rejections.clear();
+        }
+    }
+
+    /** Fills batches from the rows, in order, until the rows end or something fails. */
+    private final class Reader implements Runnable {
+        private final RowReader rows;
+        private final BlockingQueue<Batch> empty;
+        private final BlockingQueue<Batch> filled;
+        private long rowNumber;
+        volatile long busyNanos;
+
+        Reader(RowReader rows, BlockingQueue<Batch> empty, BlockingQueue<Batch> filled) {
+            this.rows = rows;
+            this.empty = empty;
+            this.filled = filled;
+        }
+
+        @Override
+        public void run() {
+            try {
+                boolean more = true;
+                while (more) {
+                    Batch batch = empty.take();
+                    long t0 = System.nanoTime();
+                    try {
+                        more = fill(batch);
+                    } catch (IOException e) {
+                        batch.failure = new UncheckedIOException(e);
+                        more = false;
+                    } catch (RuntimeException e) {
+                        batch.failure = e;
+                        more = false;
+                    }
+                    busyNanos += System.nanoTime() - t0;
+                    batch.last = !more;
+                    filled.put(batch);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // the predicting side gave up: stop quietly
+            }
+        }
+
+        /** Fills the batch; false once the rows have ended. */
+        private boolean fill(Batch batch) throws IOException {
+            int features = model.featureCount();
+            while (batch.rows < batchRows) {
+                if (!rows.next()) {
+                    return false;
+                }
+                rowNumber++;
+                batch.rowsRead++;
+                RowReader.Rejection rejection = rows.readFeatures(batch.tensor, batch.rows * features);
                 if (rejection != null) {
-                    rejected++;
-                    rejects.printRecord(rowsIn, rejection.column(), rejection.reason());
+                    batch.rejections.add(new Rejected(rowNumber, rejection.column(), rejection.reason()));
                     continue;
                 }
                 rows.readPassThrough(batch.passThrough[batch.rows]);
-                if (++batch.rows == batchRows) {
-                    batch.flush(out);
-                }
+                batch.rows++;
             }
-            batch.flush(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        long totalMs = (System.nanoTime() - started) / 1_000_000;
-        long inferMs = batch.inferNanos / 1_000_000;
-        long writeMs = batch.writeNanos / 1_000_000;
-        return new ChunkResult(chunk, rowsIn, rowsIn - rejected, rejected, Math.max(0, totalMs - inferMs - writeMs),
-                inferMs, writeMs);
-    }
-
-    /** One mini-batch: feature values in tensor layout, pass-through values beside them. */
-    private final class Batch {
-        private final FloatBuffer tensor = ByteBuffer.allocateDirect(batchRows * model.featureCount() * Float.BYTES)
-                .order(ByteOrder.nativeOrder()).asFloatBuffer();
-        private final Object[][] passThrough = new Object[batchRows][passThroughColumns];
-        private int rows;
-        private long inferNanos;
-        private long writeNanos;
-
-        void flush(PredictionWriter out) throws IOException {
-            if (rows == 0) {
-                return;
-            }
-            long t0 = System.nanoTime();
-            OnnxModel.Prediction prediction = model.predict(tensor, rows);
-            long t1 = System.nanoTime();
-            for (int r = 0; r < rows; r++) {
-                out.write(passThrough[r], labels.get(prediction.labels()[r]), prediction.probabilities(),
-                        r * prediction.classes());
-            }
-            inferNanos += t1 - t0;
-            writeNanos += System.nanoTime() - t1;
-            rows = 0;
+            return true;
         }
     }
 }

@@ -99,6 +99,8 @@ final class PredictCommand implements Callable<Integer> {
         System.err.printf("%s: %,d rows in, %,d predicted, %,d rejected%s; %.2f s, %,.0f rows/s%n",
                 file.getFileName(), result.rowsIn(), result.rowsOut(), result.rowsRejected(),
                 result.rowsRejected() > 0 ? " (see " + errors + ")" : "", seconds, result.rowsIn() / Math.max(seconds, 1e-9));
+        System.err.printf("time: parse %,d ms, inference %,d ms, write %,d ms%n", result.parseMs(), result.inferMs(),
+                result.writeMs());
         System.err.println("predictions: " + out);
         return 0;
     }
