@@ -108,21 +108,32 @@ public final class JobCollator {
     }
 
     private Outcome chunkDone(String jobId, ChunkResult result) {
+        Optional<JobPlan> plan = jobs.plan(jobId);
+        if (plan.isEmpty()) {
+            return orphan(jobId);
+        }
         jobs.recordDone(jobId, result);
-        JobPlan plan = plan(jobId);
-        if (jobs.doneKeys(jobId).size() < plan.chunks().size()) {
+        if (jobs.doneKeys(jobId).size() < plan.get().chunks().size()) {
             return Outcome.RECORDED;
         }
-        return endJob(plan, () -> collate(plan));
+        return endJob(plan.get(), () -> collate(plan.get()));
     }
 
     private Outcome fail(String jobId, JobFailure failure) {
-        JobPlan plan = plan(jobId);
-        return endJob(plan, () -> failed(plan, failure));
+        Optional<JobPlan> plan = jobs.plan(jobId);
+        if (plan.isEmpty()) {
+            return orphan(jobId);
+        }
+        return endJob(plan.get(), () -> failed(plan.get(), failure));
     }
 
-    private JobPlan plan(String jobId) {
-        return jobs.plan(jobId).orElseThrow(() -> new IllegalStateException("job " + jobId + " has no plan"));
+    /**
+     * A message for a job that has no plan (its state under jobs/ was removed): nothing can end that job,
+     * and since the writer also drains its own dead letters, retrying would only go on forever.
+     */
+    private Outcome orphan(String jobId) {
+        LOG.error("dropping a message for job {}, which has no plan under {}", jobId, JobKeys.plan(jobId));
+        return Outcome.IGNORED;
     }
 
     /** Runs {@code ending} under the job's lock, once: a job that has ended stays as it ended. */
