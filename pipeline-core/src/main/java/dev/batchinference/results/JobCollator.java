@@ -1,14 +1,6 @@
 package dev.batchinference.results;
 
 import dev.batchinference.config.PipelineConfig.Limits;
-import dev.batchinference.format.CsvPredictionWriter;
-import dev.batchinference.format.ObjectStoreOutputFile;
-import dev.batchinference.format.OutputFormat;
-import dev.batchinference.format.ParquetMerge;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import dev.batchinference.inference.ChunkPredictor;
 import dev.batchinference.job.ChunkResult;
 import dev.batchinference.job.ChunkTask;
 import dev.batchinference.job.FailureReason;
@@ -24,26 +16,18 @@ import dev.batchinference.storage.NoSuchKeyException;
 import dev.batchinference.storage.ObjectStore;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import org.apache.commons.csv.CSVParser;
-import org.apache.commons.csv.CSVPrinter;
-import org.apache.commons.csv.CSVRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Ends jobs. It records each finished chunk, and when the last one is in, collates the parts in input
- * order into the job's output (streamed, multipart) and writes the summary. A job's end is decided once:
+ * Ends jobs. It records each finished chunk, and when the last one is in, has {@link JobOutputs} collate
+ * the parts in input order and writes the summary. A job's end is decided once:
  * one writer at a time holds the job's collation lock (an S3 conditional write), and the terminal record
  * is itself written only if absent. A failed chunk or a rejected job ends the job FAILED the same way.
  */
@@ -52,6 +36,7 @@ public final class JobCollator {
 
     private final ObjectStore store;
     private final JobStore jobs;
+    private final JobOutputs outputs;
     private final Duration lease;
     private final Limits limits;
     private final Clock clock;
@@ -71,6 +56,7 @@ public final class JobCollator {
     public JobCollator(ObjectStore store, Duration lease, Limits limits, Clock clock, String owner) {
         this.store = store;
         this.jobs = new JobStore(store);
+        this.outputs = new JobOutputs(store);
         this.lease = lease;
         this.limits = limits;
         this.clock = clock;
@@ -236,7 +222,7 @@ public final class JobCollator {
         long rejected = chunks.stream().mapToLong(ChunkResult::rowsRejected).sum();
         if (limits.tooManyRejected(rejected, rowsIn)) {
             // no predictions for a failed job: a consumer waiting for them must not take a part for the whole
-            String errorsKey = collateErrors(plan, chunks);
+            String errorsKey = outputs.writeErrors(plan, chunks);
             JobFailure failure = new JobFailure(FailureReason.ERROR_THRESHOLD, String.format(java.util.Locale.ROOT,
                     "%d of %d rows (%.2f%%) were rejected, more than the deployment tolerates (%s); the rows and"
                             + " reasons are in %s", rejected, rowsIn, rowsIn == 0 ? 0.0 : rejected * 100.0 / rowsIn,
@@ -244,18 +230,8 @@ public final class JobCollator {
             return summary(plan, JobState.FAILED, failure, chunks, null, errorsKey,
                     Duration.between(started, clock.instant()).toMillis());
         }
-        OutputFormat format = plan.layout().output();
-        String outputKey = JobKeys.predictions(plan.input().key(), format);
-        try {
-            if (format == OutputFormat.PARQUET) {
-                mergeParquet(plan, chunks, outputKey);
-            } else {
-                concatenateCsv(plan, chunks, outputKey);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        String errorsKey = rejected > 0 ? collateErrors(plan, chunks) : null;
+        String outputKey = outputs.writePredictions(plan, chunks);
+        String errorsKey = rejected > 0 ? outputs.writeErrors(plan, chunks) : null;
         long collateMs = Duration.between(started, clock.instant()).toMillis();
         return summary(plan, JobState.SUCCEEDED, null, chunks, outputKey, errorsKey, collateMs);
     }
@@ -264,67 +240,6 @@ public final class JobCollator {
         String percent = "MAX_REJECTED_PERCENT=" + limits.maxRejectedPercent();
         return limits.maxRejectedRows() == Long.MAX_VALUE ? percent
                 : percent + ", MAX_REJECTED_ROWS=" + limits.maxRejectedRows();
-    }
-
-    /** CSV parts have no header: the output is the header, then the parts' bytes in chunk order. */
-    private void concatenateCsv(JobPlan plan, List<ChunkResult> chunks, String outputKey) throws IOException {
-        List<String> header = plan.layout().mapping().outputHeader(plan.manifest().labels());
-        try (ObjectStore.AbortableOutputStream out = store.create(outputKey)) {
-            try {
-                writeLine(out, header);
-                for (ChunkResult chunk : chunks) {
-                    try (InputStream part = store.read(JobKeys.part(plan.jobId(), chunk.chunk(), OutputFormat.CSV))) {
-                        part.transferTo(out);
-                    }
-                }
-            } catch (IOException | RuntimeException e) {
-                out.abort();
-                throw e;
-            }
-        }
-    }
-
-    /** Parquet parts are whole files: their row groups are copied, in chunk order, into one file. */
-    private void mergeParquet(JobPlan plan, List<ChunkResult> chunks, String outputKey) throws IOException {
-        try (ParquetMerge merge = new ParquetMerge(new ObjectStoreOutputFile(store, outputKey))) {
-            for (ChunkResult chunk : chunks) {
-                Path local = Files.createTempFile("part-" + chunk.chunk(), ".parquet");
-                try {
-                    try (InputStream part = store.read(JobKeys.part(plan.jobId(), chunk.chunk(), OutputFormat.PARQUET))) {
-                        Files.copy(part, local, StandardCopyOption.REPLACE_EXISTING);
-                    }
-                    merge.append(local);
-                } finally {
-                    Files.deleteIfExists(local);
-                }
-            }
-        }
-    }
-
-    /** Rejected rows of every chunk, renumbered from chunk-local to file-wide row numbers. */
-    private String collateErrors(JobPlan plan, List<ChunkResult> chunks) {
-        String errorsKey = JobKeys.errors(plan.input().key());
-        try (ObjectStore.AbortableOutputStream out = store.create(errorsKey);
-             Writer writer = new OutputStreamWriter(out, StandardCharsets.UTF_8);
-             CSVPrinter printer = new CSVPrinter(writer, CsvPredictionWriter.FORMAT)) {
-            printer.printRecord(ChunkPredictor.ERROR_COLUMNS);
-            long rowsBefore = 0;
-            for (ChunkResult chunk : chunks) {
-                if (chunk.rowsRejected() > 0) {
-                    try (InputStream part = store.read(JobKeys.errorsPart(plan.jobId(), chunk.chunk()));
-                         CSVParser parser = CSVParser.parse(new InputStreamReader(part, StandardCharsets.UTF_8),
-                                 CsvPredictionWriter.FORMAT)) {
-                        for (CSVRecord record : parser) {
-                            printer.printRecord(rowsBefore + Long.parseLong(record.get(0)), record.get(1), record.get(2));
-                        }
-                    }
-                }
-                rowsBefore += chunk.rowsIn();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return errorsKey;
     }
 
     private JobSummary failed(JobPlan plan, JobFailure failure) {
@@ -355,11 +270,4 @@ public final class JobCollator {
         return chunks.stream().mapToLong(field).sum();
     }
 
-    private static void writeLine(OutputStream out, List<String> columns) throws IOException {
-        StringBuilder line = new StringBuilder();
-        try (CSVPrinter printer = new CSVPrinter(line, CsvPredictionWriter.FORMAT)) {
-            printer.printRecord(columns);
-        }
-        out.write(line.toString().getBytes(StandardCharsets.UTF_8));
-    }
 }
