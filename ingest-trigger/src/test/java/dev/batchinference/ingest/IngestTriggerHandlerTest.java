@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.amazonaws.services.lambda.runtime.events.S3Event;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
+import com.amazonaws.services.lambda.runtime.tests.annotations.Event;
+import com.amazonaws.services.lambda.runtime.tests.annotations.Events;
 import dev.batchinference.config.PipelineConfig.ChunkLimits;
 import dev.batchinference.job.ChunkTask;
 import dev.batchinference.json.JsonCodec;
@@ -13,20 +15,65 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The ingest handler on S3's notification JSON, verbatim (samples/events). */
 class IngestTriggerHandlerTest {
+    private static final String PUT = "../samples/events/s3-object-created-put.json";
+    private static final String COMPLETE_MULTIPART_UPLOAD = "../samples/events/s3-object-created-complete-multipart-upload.json";
+
     @TempDir
     Path cache;
 
-    @Test
-    void aUrlEncodedKeyWithSpacesAndUnicodeIsDecodedAndStartsOneJob() throws Exception {
-        S3Event event = EventLoader.loadS3Event(Samples.root().resolve("events/s3-object-created-put.json").toString());
+    /** The in-memory pipeline with the iris model and, under the event's decoded key, the iris sample. */
+    private InMemoryPipeline pipelineHolding(String decodedKey) throws Exception {
         InMemoryPipeline pipeline = new InMemoryPipeline(cache, new ChunkLimits(100, Long.MAX_VALUE));
         Samples.publish(pipeline.models, "iris");
+        pipeline.put(decodedKey, Files.readAllBytes(Samples.data("iris.csv")));
+        return pipeline;
+    }
+
+    @ParameterizedTest
+    @Events(type = S3Event.class, events = {@Event(value = PUT, type = S3Event.class),
+            @Event(value = COMPLETE_MULTIPART_UPLOAD, type = S3Event.class)})
+    void everyObjectCreatedEventStartsOneJobAndItsRedeliveryIsADuplicate(S3Event event) throws Exception {
+        String key = IngestTriggerHandler.decodeKey(event.getRecords().get(0).getS3().getObject().getKey());
+        InMemoryPipeline pipeline = pipelineHolding(key);
+        IngestTriggerHandler handler = new IngestTriggerHandler(pipeline.ingestor);
+
+        List<JobIngestor.Outcome> first = handler.handleRequest(event, null);
+        List<JobIngestor.Outcome> again = handler.handleRequest(event, null);
+
+        assertThat(first).singleElement().extracting(JobIngestor.Outcome::status).isEqualTo(JobIngestor.Outcome.Status.STARTED);
+        assertThat(again).singleElement().satisfies(o -> {
+            assertThat(o.status()).isEqualTo(JobIngestor.Outcome.Status.DUPLICATE);
+            assertThat(o.jobId()).isEqualTo(first.get(0).jobId());
+        });
+        assertThat(pipeline.workQueue.sent()).hasSize(first.get(0).chunks());
+    }
+
+    @Test
+    void aCompletedMultipartUploadIsIngestedLikeAPutUnderItsDecodedKey() throws Exception {
+        S3Event event = EventLoader.loadS3Event(COMPLETE_MULTIPART_UPLOAD);
+        String decoded = "incoming/iris/uploads/2026-11/mesures – serre n°3.csv";
+        InMemoryPipeline pipeline = pipelineHolding(decoded);
+
+        List<JobIngestor.Outcome> outcomes = new IngestTriggerHandler(pipeline.ingestor).handleRequest(event, null);
+
+        assertThat(event.getRecords().get(0).getEventName()).isEqualTo("ObjectCreated:CompleteMultipartUpload");
+        assertThat(outcomes).singleElement().satisfies(o -> {
+            assertThat(o.key()).isEqualTo(decoded);
+            assertThat(o.status()).isEqualTo(JobIngestor.Outcome.Status.STARTED);
+            assertThat(o.chunks()).isEqualTo(2);
+        });
+    }
+
+    @Test
+    void aUrlEncodedKeyWithSpacesAndUnicodeIsDecodedAndStartsOneJob() throws Exception {
+        S3Event event = EventLoader.loadS3Event(PUT);
         String decoded = "incoming/iris/field trials/résultats 2026.csv";
-        pipeline.put(decoded, Files.readAllBytes(Samples.data("iris.csv")));
+        InMemoryPipeline pipeline = pipelineHolding(decoded);
         IngestTriggerHandler handler = new IngestTriggerHandler(pipeline.ingestor);
 
         List<JobIngestor.Outcome> outcomes = handler.handleRequest(event, null);

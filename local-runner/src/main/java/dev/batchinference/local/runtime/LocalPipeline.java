@@ -9,52 +9,77 @@ import dev.batchinference.config.PipelineConfig;
 import dev.batchinference.config.PipelineConfig.ChunkLimits;
 import dev.batchinference.config.PipelineServices;
 import dev.batchinference.ingest.IngestTriggerHandler;
+import dev.batchinference.ingest.JobIngestor;
 import dev.batchinference.job.InputObject;
 import dev.batchinference.job.JobId;
 import dev.batchinference.job.JobStore;
 import dev.batchinference.job.JobSummary;
-import dev.batchinference.local.emulator.EmbeddedS3;
-import dev.batchinference.local.emulator.EmbeddedSqs;
 import dev.batchinference.model.ModelRef;
 import dev.batchinference.model.ModelStore;
 import dev.batchinference.results.ResultsWriterHandler;
 import dev.batchinference.storage.ObjectStore;
 import dev.batchinference.worker.BatchWorkerHandler;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
- * The three functions on one machine: S3Proxy and ElasticMQ in process on 127.0.0.1, the bucket and
- * queues created as the SAM template declares them, and the real handler classes invoked as Lambda
- * invokes them (an S3 notification per created input object, SQS event sources per queue). Handlers
- * reach the emulators through the ordinary AWS SDK with an endpoint override and nothing else special.
+ * The three functions on one machine, against S3 and SQS given by {@link ServiceEndpoints}: by default
+ * S3Proxy and ElasticMQ in process on 127.0.0.1, or an endpoint someone else runs (moto, LocalStack).
+ * The bucket and queues are created as the SAM template declares them, and the real handler classes are
+ * invoked as Lambda invokes them: ingest on each S3 ObjectCreated notification (S3's own, sent to a queue,
+ * where the endpoint can notify; raised by the runtime where it cannot), the worker and the writer by SQS
+ * event sources. Handlers reach S3 and SQS through the ordinary AWS SDK with an endpoint override.
  */
 public final class LocalPipeline implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalPipeline.class);
-    private static final String REGION = "us-east-1";
-    private static final String ACCOUNT = "000000000000";
     /** S3 retries a failed asynchronous Lambda invocation twice. */
     private static final int S3_INVOKE_ATTEMPTS = 3;
+    /** The queue S3 notifies where it can; its receive limit matches S3's attempts at invoking Lambda. */
+    private static final QueueSettings NOTIFICATIONS =
+            new QueueSettings("incoming-notifications", Duration.ofSeconds(900), S3_INVOKE_ATTEMPTS, 10);
+    /** Execution environments of the ingest function, in either way of delivering notifications. */
+    private static final int INGEST_ENVIRONMENTS = 2;
+    /** S3's smallest part but the last; parts of a multipart upload this runtime makes. */
+    private static final int UPLOAD_PART_BYTES = 8 * 1024 * 1024;
 
-    /** How to run: chunking, how many execution environments per function, and hooks for fault injection. */
+    /** How S3 ObjectCreated notifications reach the ingest function. */
+    public enum Notifications {
+        /** S3 notifies an SQS queue; the runtime reads it and hands ingest each notification as S3 wrote it. */
+        NATIVE,
+        /** S3 here has no notifications: the runtime raises S3's notification itself after each upload. */
+        RAISED
+    }
+
+    /**
+     * How to run: the bucket's name, chunking, how many execution environments per function, how soon a
+     * failed message comes back, where the embedded S3 keeps its objects (a temporary folder if null; not
+     * used on other endpoints), and hooks for fault injection.
+     */
     public record Options(
             String bucket,
             ChunkLimits chunkLimits,
@@ -63,28 +88,34 @@ public final class LocalPipeline implements AutoCloseable {
             int writerEnvironments,
             Duration retryDelay,
             Path dataDir,
+            IngestDecorator ingestDecorator,
             HandlerDecorator workerDecorator,
             HandlerDecorator writerDecorator) {
 
         public static Options defaults() {
             return new Options("batch-inference", ChunkLimits.defaults(), PipelineConfig.DEFAULT_INFERENCE_BATCH_ROWS,
                     Math.max(1, Runtime.getRuntime().availableProcessors()), 1, Duration.ofSeconds(1), null,
-                    HandlerDecorator.NONE, HandlerDecorator.NONE);
+                    IngestDecorator.NONE, HandlerDecorator.NONE, HandlerDecorator.NONE);
         }
 
         public Options withChunkLimits(ChunkLimits limits) {
             return new Options(bucket, limits, inferenceBatchRows, workerEnvironments, writerEnvironments, retryDelay,
-                    dataDir, workerDecorator, writerDecorator);
+                    dataDir, ingestDecorator, workerDecorator, writerDecorator);
         }
 
         public Options withEnvironments(int workers, int writers) {
             return new Options(bucket, chunkLimits, inferenceBatchRows, workers, writers, retryDelay, dataDir,
-                    workerDecorator, writerDecorator);
+                    ingestDecorator, workerDecorator, writerDecorator);
         }
 
         public Options withDecorators(HandlerDecorator worker, HandlerDecorator writer) {
             return new Options(bucket, chunkLimits, inferenceBatchRows, workerEnvironments, writerEnvironments,
-                    retryDelay, dataDir, worker, writer);
+                    retryDelay, dataDir, ingestDecorator, worker, writer);
+        }
+
+        public Options withIngestDecorator(IngestDecorator ingest) {
+            return new Options(bucket, chunkLimits, inferenceBatchRows, workerEnvironments, writerEnvironments,
+                    retryDelay, dataDir, ingest, workerDecorator, writerDecorator);
         }
     }
 
@@ -100,60 +131,106 @@ public final class LocalPipeline implements AutoCloseable {
                                                             RequestHandler<SQSEvent, SQSBatchResponse> handler);
     }
 
-    private final Options options;
-    private final Path scratch;
-    private final EmbeddedS3 s3;
-    private final EmbeddedSqs sqsServer;
-    private final Map<String, String> environment;
-    private final PipelineServices services;
-    private final SqsClient sqs;
-    private final IngestTriggerHandler ingestHandler;
-    private final ExecutorService s3Invocations = Executors.newFixedThreadPool(2, daemon("ingest-trigger"));
-    private final List<SqsEventSource> eventSources = new ArrayList<>();
-    private final List<Thread> pollers = new ArrayList<>();
-    private final AtomicInteger inFlight = new AtomicInteger();
-    private final AtomicInteger pendingNotifications = new AtomicInteger();
+    /** Wraps the ingest function's handler, as {@link HandlerDecorator} does the SQS-fed ones. */
+    @FunctionalInterface
+    public interface IngestDecorator {
+        IngestDecorator NONE = (environment, handler) -> handler;
 
-    public static LocalPipeline start(Options options) {
-        return new LocalPipeline(options);
+        RequestHandler<S3Event, List<JobIngestor.Outcome>> decorate(
+                Map<String, String> environment, RequestHandler<S3Event, List<JobIngestor.Outcome>> handler);
     }
 
-    private LocalPipeline(Options options) {
-        this.options = options;
+    private record Queue(String url, String arn, String dlqUrl, String dlqArn) {
+    }
+
+    private final Options options;
+    private final ServiceEndpoints endpoints;
+    private final boolean ownsEndpoints;
+    private final Path scratch;
+    private final String bucket;
+    private final String queuePrefix;
+    private final ExecutorService s3Invocations = Executors.newFixedThreadPool(INGEST_ENVIRONMENTS, daemon("ingest-trigger"));
+    private final List<SqsEventSource> eventSources = new ArrayList<>();
+    private final List<Thread> pollers = new ArrayList<>();
+    private final List<String> queueUrls = new ArrayList<>();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger pendingNotifications = new AtomicInteger();
+    private S3Client s3;
+    private SqsClient sqs;
+    private Map<String, String> environment;
+    private PipelineServices services;
+    private RequestHandler<S3Event, List<JobIngestor.Outcome>> ingest;
+    private Notifications notifications;
+    private boolean bucketCreated;
+
+    /** Starts the pipeline on S3Proxy and ElasticMQ in this JVM; closing the pipeline stops them. */
+    public static LocalPipeline start(Options options) {
+        Path scratch = createScratch();
+        EmbeddedEmulators emulators;
         try {
-            this.scratch = Files.createTempDirectory("batch-inference-local");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            emulators = EmbeddedEmulators.start(options.dataDir() != null ? options.dataDir() : scratch.resolve("s3"));
+        } catch (RuntimeException e) {
+            deleteRecursively(scratch);
+            throw e;
         }
-        // on disk, so a large input does not live in this JVM's heap
-        this.s3 = EmbeddedS3.onDisk(options.dataDir() != null ? options.dataDir() : scratch.resolve("s3"), 0);
-        this.sqsServer = EmbeddedSqs.start(0, REGION, ACCOUNT);
+        return start(options, emulators, true, scratch);
+    }
+
+    /**
+     * Starts the pipeline on S3 and SQS at the given endpoints, which the caller keeps and closes. On
+     * {@linkplain ServiceEndpoints#shared() shared} endpoints the bucket and queues get names of their own
+     * (the bucket's is {@link #bucket()}) and are removed on close.
+     */
+    public static LocalPipeline start(Options options, ServiceEndpoints endpoints) {
+        return start(options, endpoints, false, createScratch());
+    }
+
+    private static LocalPipeline start(Options options, ServiceEndpoints endpoints, boolean owned, Path scratch) {
+        LocalPipeline pipeline = new LocalPipeline(options, endpoints, owned, scratch);
+        try {
+            pipeline.wire();
+            return pipeline;
+        } catch (RuntimeException e) {
+            pipeline.close();
+            throw e;
+        }
+    }
+
+    private LocalPipeline(Options options, ServiceEndpoints endpoints, boolean ownsEndpoints, Path scratch) {
+        this.options = options;
+        this.endpoints = endpoints;
+        this.ownsEndpoints = ownsEndpoints;
+        this.scratch = scratch;
+        String suffix = endpoints.shared() ? "-" + HexFormat.of().formatHex(new SecureRandom().generateSeed(4)) : "";
+        this.bucket = options.bucket() + suffix;
+        this.queuePrefix = endpoints.shared() ? bucket + "-" : "";
+    }
+
+    private void wire() {
         Map<String, String> env = new HashMap<>();
-        env.put(PipelineConfig.BUCKET, options.bucket());
-        env.put(PipelineConfig.S3_ENDPOINT, s3.endpoint().toString());
-        env.put(PipelineConfig.SQS_ENDPOINT, sqsServer.endpoint().toString());
-        env.put(PipelineConfig.REGION, REGION);
-        env.put(PipelineConfig.ACCESS_KEY_ID, s3.accessKey());
-        env.put(PipelineConfig.SECRET_ACCESS_KEY, s3.secretKey());
+        env.put(PipelineConfig.BUCKET, bucket);
+        env.put(PipelineConfig.S3_ENDPOINT, endpoints.s3().toString());
+        env.put(PipelineConfig.SQS_ENDPOINT, endpoints.sqs().toString());
+        env.put(PipelineConfig.REGION, endpoints.region());
+        env.put(PipelineConfig.ACCESS_KEY_ID, endpoints.accessKeyId());
+        env.put(PipelineConfig.SECRET_ACCESS_KEY, endpoints.secretAccessKey());
         env.put(PipelineConfig.CHUNK_MAX_ROWS, Long.toString(options.chunkLimits().maxRows()));
         env.put(PipelineConfig.CHUNK_MAX_BYTES, Long.toString(options.chunkLimits().maxBytes()));
         env.put(PipelineConfig.INFERENCE_BATCH_ROWS, Integer.toString(options.inferenceBatchRows()));
         env.put(PipelineConfig.MODEL_CACHE_DIR, scratch.resolve("models").toString());
 
         PipelineConfig bootstrap = PipelineConfig.from(env);
+        this.s3 = AwsClients.s3(bootstrap);
         this.sqs = AwsClients.sqs(bootstrap);
-        try (S3Client s3Client = AwsClients.s3(bootstrap)) {
-            if (s3Client.listBuckets().buckets().stream().noneMatch(b -> b.name().equals(options.bucket()))) {
-                s3Client.createBucket(b -> b.bucket(options.bucket()));
-            }
-        }
+        createBucket();
         Queue work = createQueue(QueueSettings.WORK);
         Queue results = createQueue(QueueSettings.RESULTS);
         env.put(PipelineConfig.WORK_QUEUE_URL, work.url);
         env.put(PipelineConfig.RESULTS_QUEUE_URL, results.url);
         this.environment = Map.copyOf(env);
         this.services = newServices();
-        this.ingestHandler = new IngestTriggerHandler(newServices());
+        this.ingest = options.ingestDecorator().decorate(environment, new IngestTriggerHandler(newServices()));
+        this.notifications = endpoints.notifiesNatively() && notifyQueue() ? Notifications.NATIVE : Notifications.RAISED;
 
         for (int i = 0; i < options.workerEnvironments(); i++) {
             poll("batch-worker-" + i, work.url, work.arn, QueueSettings.WORK.batchSize(),
@@ -168,22 +245,53 @@ public final class LocalPipeline implements AutoCloseable {
                 poll("results-writer-dlq", work.dlqUrl, work.dlqArn, QueueSettings.RESULTS.batchSize(), writer);
             }
         }
+        LOG.info("pipeline on {} ({} bucket {}, notifications {})", endpoints, endpoints.shared() ? "shared" : "own",
+                bucket, notifications);
+    }
+
+    private void createBucket() {
+        if (s3.listBuckets().buckets().stream().anyMatch(b -> b.name().equals(bucket))) {
+            return;
+        }
+        String region = endpoints.region();
+        // us-east-1 is the one region S3 wants no location constraint for
+        s3.createBucket(b -> {
+            b.bucket(bucket);
+            if (!"us-east-1".equals(region)) {
+                b.createBucketConfiguration(c -> c.locationConstraint(region));
+            }
+        });
+        bucketCreated = true;
+    }
+
+    /** S3 → SQS for created inputs, read back into ingest; false where this S3 cannot notify. */
+    private boolean notifyQueue() {
+        Queue incoming = createQueue(NOTIFICATIONS);
+        sqs.setQueueAttributes(b -> b.queueUrl(incoming.url).attributes(Map.of(
+                QueueAttributeName.POLICY, S3NotificationQueue.policyAllowingS3(incoming.arn, bucket))));
+        if (!S3NotificationQueue.configure(s3, bucket, incoming.arn)) {
+            return false;
+        }
+        RequestHandler<SQSEvent, SQSBatchResponse> fromQueue = S3NotificationQueue.ingestFrom(ingest);
+        for (int i = 0; i < INGEST_ENVIRONMENTS; i++) {
+            poll("ingest-trigger-" + i, incoming.url, incoming.arn, NOTIFICATIONS.batchSize(), fromQueue);
+        }
+        return true;
     }
 
     private PipelineServices newServices() {
         return new PipelineServices(PipelineConfig.from(environment));
     }
 
-    private record Queue(String url, String arn, String dlqUrl, String dlqArn) {
-    }
-
     private Queue createQueue(QueueSettings settings) {
-        String dlqUrl = sqs.createQueue(b -> b.queueName(settings.dlqName())).queueUrl();
+        String dlqUrl = sqs.createQueue(b -> b.queueName(queuePrefix + settings.dlqName())).queueUrl();
+        queueUrls.add(dlqUrl);
         String dlqArn = arn(dlqUrl);
         String redrive = "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\"" + settings.maxReceiveCount() + "\"}";
-        String url = sqs.createQueue(b -> b.queueName(settings.name()).attributes(Map.of(
+        String url = sqs.createQueue(b -> b.queueName(queuePrefix + settings.name()).attributes(Map.of(
                 QueueAttributeName.VISIBILITY_TIMEOUT, Long.toString(settings.visibilityTimeout().toSeconds()),
                 QueueAttributeName.REDRIVE_POLICY, redrive))).queueUrl();
+        queueUrls.add(url);
         return new Queue(url, arn(url), dlqUrl, dlqArn);
     }
 
@@ -205,8 +313,14 @@ public final class LocalPipeline implements AutoCloseable {
         return environment;
     }
 
+    /** The bucket's name: {@link Options#bucket()}, with a suffix of its own on shared endpoints. */
     public String bucket() {
-        return options.bucket();
+        return bucket;
+    }
+
+    /** How ObjectCreated notifications reach ingest on these endpoints. */
+    public Notifications notifications() {
+        return notifications;
     }
 
     public ObjectStore store() {
@@ -229,25 +343,66 @@ public final class LocalPipeline implements AutoCloseable {
         return ref;
     }
 
-    /** Uploads a file under {@code incoming/<model>/} and notifies ingest, as S3 would; returns the key. */
+    /** Uploads a file under {@code incoming/<model>/}; S3's notification starts its job. Returns the key. */
     public String submit(Path file, String model) {
         String key = "incoming/" + model + "/" + file.getFileName();
-        store().write(key, file);
-        notifyCreated(key);
+        put(key, file);
         return key;
     }
 
+    /** Uploads a file in one PUT, as most clients do; S3 then notifies {@code ObjectCreated:Put}. */
+    public void put(String key, Path file) {
+        store().write(key, file);
+        created(key);
+    }
+
+    /**
+     * Uploads a file with a multipart upload, as clients do with large files (8 MiB parts; a smaller file
+     * is one part); S3 then notifies {@code ObjectCreated:CompleteMultipartUpload}.
+     */
+    public void putMultipart(String key, Path file) {
+        String uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(key)).uploadId();
+        try (InputStream in = Files.newInputStream(file)) {
+            long size = Files.size(file);
+            int count = (int) Math.max(1, (size + UPLOAD_PART_BYTES - 1) / UPLOAD_PART_BYTES);
+            List<CompletedPart> parts = new ArrayList<>();
+            for (int number = 1; number <= count; number++) {
+                byte[] part = in.readNBytes(UPLOAD_PART_BYTES);
+                int partNumber = number;
+                String etag = s3.uploadPart(b -> b.bucket(bucket).key(key).uploadId(uploadId).partNumber(partNumber),
+                        RequestBody.fromBytes(part)).eTag();
+                parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
+            }
+            s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(parts)));
+        } catch (IOException | RuntimeException e) {
+            try {
+                s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId));
+            } catch (RuntimeException abortFailed) {
+                e.addSuppressed(abortFailed);
+            }
+            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+        }
+        created(key);
+    }
+
+    /** After an upload: S3 notifies by itself, or the runtime does in its place. */
+    private void created(String key) {
+        if (notifications == Notifications.RAISED) {
+            raiseCreated(key);
+        }
+    }
+
     /** Raises the S3 ObjectCreated notification for an existing object; asynchronous, like S3 → Lambda. */
-    public void notifyCreated(String key) {
+    private void raiseCreated(String key) {
         ObjectStore.StoredObject object = store().head(key)
                 .orElseThrow(() -> new IllegalArgumentException("no object at " + key));
-        S3Event event = S3Notifications.parse(S3Notifications.objectCreatedJson(bucket(), object, REGION));
+        S3Event event = S3Notifications.parse(S3Notifications.objectCreatedJson(bucket, object, endpoints.region()));
         pendingNotifications.incrementAndGet();
         s3Invocations.submit(() -> {
             try {
                 for (int attempt = 1; attempt <= S3_INVOKE_ATTEMPTS; attempt++) {
                     try {
-                        ingestHandler.handleRequest(event, new LocalContext("ingest-trigger", 900_000));
+                        ingest.handleRequest(event, new LocalContext("ingest-trigger", 900_000));
                         return;
                     } catch (RuntimeException e) {
                         LOG.warn("ingest-trigger failed on {} (attempt {} of {}): {}", key, attempt, S3_INVOKE_ATTEMPTS,
@@ -263,7 +418,7 @@ public final class LocalPipeline implements AutoCloseable {
     /** The id of the job an object's current version makes. */
     public String jobIdFor(String key) {
         ObjectStore.StoredObject o = store().head(key).orElseThrow(() -> new IllegalArgumentException("no object at " + key));
-        return JobId.of(new InputObject(bucket(), key, o.versionId(), o.etag(), o.size(), o.lastModified()));
+        return JobId.of(new InputObject(bucket, key, o.versionId(), o.etag(), o.size(), o.lastModified()));
     }
 
     /** Waits until the job has ended, or the timeout passes (then empty). */
@@ -280,7 +435,10 @@ public final class LocalPipeline implements AutoCloseable {
         return Optional.empty();
     }
 
-    /** True while any function is running or a notification is pending; for tests that wait for quiet. */
+    /**
+     * True while any function is running or a raised notification is pending; for tests that wait for
+     * quiet. A notification S3 has queued but no ingest environment has received yet does not count.
+     */
     public boolean busy() {
         return inFlight.get() > 0 || pendingNotifications.get() > 0;
     }
@@ -301,10 +459,55 @@ public final class LocalPipeline implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        sqs.close();
-        sqsServer.close();
-        s3.close();
-        deleteRecursively(scratch);
+        try {
+            if (endpoints.shared()) {
+                removeOwnState();
+            }
+        } finally {
+            if (sqs != null) {
+                sqs.close();
+            }
+            if (s3 != null) {
+                s3.close();
+            }
+            if (ownsEndpoints) {
+                endpoints.close();
+            }
+            deleteRecursively(scratch);
+        }
+    }
+
+    /** On a shared endpoint: this run's queues and bucket go, so runs do not pile up in a long-lived emulator. */
+    private void removeOwnState() {
+        for (String url : queueUrls) {
+            try {
+                sqs.deleteQueue(b -> b.queueUrl(url));
+            } catch (RuntimeException e) {
+                LOG.warn("could not delete queue {}: {}", url, e.toString());
+            }
+        }
+        if (!bucketCreated) {
+            return;
+        }
+        try {
+            List<String> keys = services != null ? services.store().list("") : List.of();
+            for (int i = 0; i < keys.size(); i += 1000) {
+                List<ObjectIdentifier> batch = keys.subList(i, Math.min(keys.size(), i + 1000)).stream()
+                        .map(k -> ObjectIdentifier.builder().key(k).build()).toList();
+                s3.deleteObjects(b -> b.bucket(bucket).delete(d -> d.objects(batch).quiet(true)));
+            }
+            s3.deleteBucket(b -> b.bucket(bucket));
+        } catch (RuntimeException e) {
+            LOG.warn("could not remove bucket {}: {}", bucket, e.toString());
+        }
+    }
+
+    private static Path createScratch() {
+        try {
+            return Files.createTempDirectory("batch-inference-local");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static void deleteRecursively(Path dir) {
@@ -323,7 +526,7 @@ public final class LocalPipeline implements AutoCloseable {
         }
     }
 
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
+    private static ThreadFactory daemon(String name) {
         return r -> {
             Thread t = new Thread(r, name);
             t.setDaemon(true);

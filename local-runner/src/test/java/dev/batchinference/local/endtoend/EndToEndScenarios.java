@@ -1,0 +1,329 @@
+package dev.batchinference.local.endtoend;
+
+import static dev.batchinference.testing.PredictionAssertions.assertSamePredictions;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import dev.batchinference.aws.AwsClients;
+import dev.batchinference.config.PipelineConfig;
+import dev.batchinference.config.PipelineConfig.ChunkLimits;
+import dev.batchinference.config.PipelineServices;
+import dev.batchinference.ingest.JobIngestor;
+import dev.batchinference.job.FailureReason;
+import dev.batchinference.job.JobKeys;
+import dev.batchinference.job.JobPlan;
+import dev.batchinference.job.JobState;
+import dev.batchinference.job.JobSummary;
+import dev.batchinference.json.JsonCodec;
+import dev.batchinference.local.runtime.LocalPipeline;
+import dev.batchinference.local.runtime.LocalPipeline.HandlerDecorator;
+import dev.batchinference.model.ModelRef;
+import dev.batchinference.results.ResultsWriterHandler;
+import dev.batchinference.testing.Samples;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.Message;
+
+/**
+ * The end-to-end scenarios, written once and run by every tier that can provide S3 and SQS (embedded
+ * emulators, any endpoint, LocalStack): the whole pipeline through the local runtime, the real handlers
+ * wired as Lambda wires them, clean and with the faults at-least-once systems bring. A tier says only how
+ * to start the pipeline on its S3 and SQS; the runtime delivers S3 notifications the way that S3 can.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+public abstract class EndToEndScenarios {
+    private static final ChunkLimits MANY_CHUNKS = new ChunkLimits(400, Long.MAX_VALUE);
+    private static final int TRANSACTION_CHUNKS = 25;
+    private static final Duration TIMEOUT = Duration.ofMinutes(3);
+
+    /** The clean run every faulty run of the same input must reproduce byte for byte; made once per tier. */
+    private record CleanRun(JobSummary summary, String predictions) {
+    }
+
+    private CleanRun cleanRun;
+
+    /** Starts the local runtime on this tier's S3 and SQS. */
+    protected abstract LocalPipeline start(LocalPipeline.Options options);
+
+    private static LocalPipeline.Options manyChunks() {
+        return LocalPipeline.Options.defaults().withChunkLimits(MANY_CHUNKS).withEnvironments(2, 1);
+    }
+
+    private synchronized CleanRun cleanRun() {
+        if (cleanRun == null) {
+            try (LocalPipeline pipeline = start(manyChunks())) {
+                pipeline.publishModel(Samples.model("fraud"));
+                String key = pipeline.submit(Samples.data("transactions.csv"), "fraud");
+                JobSummary summary = awaitEnd(pipeline, key);
+                assertThat(summary.state()).as("the clean run's state (%s)", summary.message()).isEqualTo(JobState.SUCCEEDED);
+                cleanRun = new CleanRun(summary, text(pipeline, summary.output()));
+            }
+        }
+        return cleanRun;
+    }
+
+    @Test
+    void aCsvJobOverManyChunksMatchesTheReferencePredictionsInOrder() {
+        CleanRun run = cleanRun();
+
+        assertThat(run.summary().chunks()).isEqualTo(TRANSACTION_CHUNKS);
+        assertThat(run.summary().rowsIn()).isEqualTo(10_000);
+        assertThat(run.summary().rowsOut()).isEqualTo(10_000);
+        assertThat(run.summary().modelVersion()).isEqualTo("1");
+        assertSamePredictions(Samples.csv(run.predictions()), Samples.csv(Samples.expected("transactions.predictions.csv")));
+    }
+
+    @Test
+    void duplicatedEventsTasksAndResultsAndAWorkerCrashingOnceGiveTheCleanRunsOutput() {
+        String clean = cleanRun().predictions();
+        AtomicInteger crashes = new AtomicInteger();
+        Queue<JobIngestor.Outcome> ingested = new ConcurrentLinkedQueue<>();
+        Set<String> seenTasks = ConcurrentHashMap.newKeySet();
+        Set<String> seenResults = ConcurrentHashMap.newKeySet();
+        Queue<SqsClient> clients = new ConcurrentLinkedQueue<>();
+        LocalPipeline.Options faulty = manyChunks().withEnvironments(2, 2)
+                .withIngestDecorator(Faults.deliveringEachEventTwice(ingested))
+                .withDecorators(
+                        Faults.crashingOnceOn(3, crashes, Faults.duplicatingTo(PipelineConfig.WORK_QUEUE_URL, seenTasks, clients)),
+                        Faults.duplicatingTo(PipelineConfig.RESULTS_QUEUE_URL, seenResults, clients));
+        try (LocalPipeline pipeline = start(faulty)) {
+            pipeline.publishModel(Samples.model("fraud"));
+            String key = pipeline.submit(Samples.data("transactions.csv"), "fraud");
+
+            JobSummary summary = awaitEnd(pipeline, key);
+
+            assertThat(ingested).as("ingest outcomes for the one upload").hasSizeGreaterThanOrEqualTo(2)
+                    .extracting(JobIngestor.Outcome::jobId).containsOnly(pipeline.jobIdFor(key));
+            assertThat(crashes.get()).as("crashes injected").isEqualTo(1);
+            assertThat(seenTasks).as("distinct tasks, each delivered twice").hasSize(TRANSACTION_CHUNKS);
+            assertThat(summary.state()).isEqualTo(JobState.SUCCEEDED);
+            assertThat(summary.rowsIn()).isEqualTo(10_000);
+            assertThat(summary.rowsOut()).isEqualTo(10_000);
+            assertThat(text(pipeline, summary.output())).isEqualTo(clean);
+            assertThat(pipeline.jobs().jobIds()).as("one job for the object").hasSize(1);
+        } finally {
+            clients.forEach(SqsClient::close);
+        }
+    }
+
+    @Test
+    void twoWritersRacingToCollateLeaveOneOutputIdenticalToTheCleanRuns() throws Exception {
+        String clean = cleanRun().predictions();
+        // no writer environments: the test delivers the results itself, the last one to two writers at once
+        try (LocalPipeline pipeline = start(manyChunks().withEnvironments(2, 0));
+             SqsClient sqs = AwsClients.sqs(PipelineConfig.from(pipeline.environment()))) {
+            pipeline.publishModel(Samples.model("fraud"));
+            String key = pipeline.submit(Samples.data("transactions.csv"), "fraud");
+            List<Message> results = receive(sqs, pipeline.environment().get(PipelineConfig.RESULTS_QUEUE_URL), TRANSACTION_CHUNKS);
+            ResultsWriterHandler first = new ResultsWriterHandler(new PipelineServices(PipelineConfig.from(pipeline.environment())));
+            ResultsWriterHandler second = new ResultsWriterHandler(new PipelineServices(PipelineConfig.from(pipeline.environment())));
+            for (Message m : results.subList(0, TRANSACTION_CHUNKS - 1)) {
+                assertThat(first.handleRequest(event(m), null).getBatchItemFailures()).isEmpty();
+            }
+
+            CountDownLatch start = new CountDownLatch(1);
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            SQSEvent last = event(results.get(TRANSACTION_CHUNKS - 1));
+            List<Future<SQSBatchResponse>> racing = new ArrayList<>();
+            for (ResultsWriterHandler writer : List.of(first, second)) {
+                racing.add(pool.submit(() -> {
+                    start.await();
+                    return writer.handleRequest(last, null);
+                }));
+            }
+            start.countDown();
+            int retried = 0;
+            for (Future<SQSBatchResponse> f : racing) {
+                retried += f.get().getBatchItemFailures().size();
+            }
+            pool.shutdown();
+            // a writer that lost the race asks for redelivery; redelivered, it finds the job ended
+            for (int i = 0; i < retried; i++) {
+                assertThat(second.handleRequest(last, null).getBatchItemFailures()).isEmpty();
+            }
+
+            Optional<JobSummary> end = pipeline.jobs().terminal(pipeline.jobIdFor(key));
+            assertThat(end).get().extracting(JobSummary::state).isEqualTo(JobState.SUCCEEDED);
+            assertThat(text(pipeline, end.get().output())).isEqualTo(clean);
+            assertThat(pipeline.store().list(JobKeys.OUTPUT)).containsExactlyInAnyOrder(
+                    end.get().output(), JobKeys.summary(key));
+        }
+    }
+
+    @Test
+    void aRejectedRowGoesToTheErrorsFileAndEveryOtherRowIsPredicted(@TempDir Path dir) {
+        Path input = ScenarioFiles.irisWithField(dir, 7, "sepal_width", "abc");
+        try (LocalPipeline pipeline = start(LocalPipeline.Options.defaults().withChunkLimits(new ChunkLimits(40, Long.MAX_VALUE)))) {
+            pipeline.publishModel(Samples.model("iris"));
+            String key = pipeline.submit(input, "iris");
+
+            JobSummary summary = awaitEnd(pipeline, key);
+
+            assertThat(summary.state()).isEqualTo(JobState.SUCCEEDED);
+            assertThat(summary.chunks()).isEqualTo(4);
+            assertThat(summary.rowsIn()).isEqualTo(150);
+            assertThat(summary.rowsOut()).isEqualTo(149);
+            assertThat(summary.rowsRejected()).isEqualTo(1);
+            assertThat(summary.errors()).isEqualTo(JobKeys.errors(key));
+            assertThat(Samples.csv(text(pipeline, summary.errors()))).extracting(r -> List.of(r.values())).containsExactly(
+                    List.of("row", "column", "reason"),
+                    List.of("7", "sepal_width", "not a number (text of 3 characters)"));
+            assertSamePredictions(Samples.csv(text(pipeline, summary.output())), ScenarioFiles.irisReferenceWithout(7));
+        }
+    }
+
+    @Test
+    void aChunkThatKeepsFailingReachesTheDlqAndEndsItsJobFailed() {
+        LocalPipeline.Options fourChunks = LocalPipeline.Options.defaults().withEnvironments(2, 1)
+                .withChunkLimits(new ChunkLimits(40, Long.MAX_VALUE))
+                .withDecorators(Faults.alwaysFailingOn(2), HandlerDecorator.NONE);
+        try (LocalPipeline pipeline = start(fourChunks)) {
+            pipeline.publishModel(Samples.model("iris"));
+            String key = pipeline.submit(Samples.data("iris.csv"), "iris");
+
+            JobSummary summary = awaitEnd(pipeline, key);
+
+            assertThat(summary.chunks()).isEqualTo(4);
+            assertThat(summary.state()).isEqualTo(JobState.FAILED);
+            assertThat(summary.reason()).isEqualTo(FailureReason.CHUNK_FAILED);
+            assertThat(summary.message()).contains("chunk 2");
+            assertThat(pipeline.store().list(JobKeys.OUTPUT)).as("no predictions, only the summary")
+                    .containsExactly(JobKeys.summary(key));
+            assertThat(JsonCodec.read(text(pipeline, JobKeys.summary(key)), JobSummary.class).state())
+                    .isEqualTo(JobState.FAILED);
+        }
+    }
+
+    @Test
+    void aModelPromotedMidJobLeavesTheJobOnTheVersionItPinnedAtIngest(@TempDir Path dir) {
+        CountDownLatch release = new CountDownLatch(1);
+        LocalPipeline.Options held = LocalPipeline.Options.defaults().withEnvironments(2, 1)
+                .withChunkLimits(new ChunkLimits(40, Long.MAX_VALUE))
+                .withDecorators(Faults.heldUntil(release, TIMEOUT), HandlerDecorator.NONE);
+        try (LocalPipeline pipeline = start(held)) {
+            ModelRef v1 = pipeline.publishModel(Samples.model("iris"));
+            String key = pipeline.submit(Samples.data("iris.csv"), "iris");
+            String jobId = pipeline.jobIdFor(key);
+            JobPlan plan = awaitPlan(pipeline, jobId);
+            assertThat(plan.model().version()).as("version pinned at ingest").isEqualTo(v1.version());
+
+            ModelRef v2 = pipeline.publishModel(ScenarioFiles.irisAsVersion(dir, "2"));
+            release.countDown();
+            JobSummary summary = awaitEnd(pipeline, key);
+
+            assertThat(v2.version()).isNotEqualTo(v1.version());
+            assertThat(summary.state()).isEqualTo(JobState.SUCCEEDED);
+            assertThat(summary.modelVersion()).isEqualTo(v1.version());
+            assertSamePredictions(Samples.csv(text(pipeline, summary.output())),
+                    Samples.csv(Samples.expected("iris.predictions.csv")));
+
+            // the promotion did happen: the next job takes version 2
+            String next = "incoming/iris/after-promotion.csv";
+            pipeline.put(next, Samples.data("iris.csv"));
+            JobSummary after = awaitEnd(pipeline, next);
+            assertThat(after.modelVersion()).isEqualTo(v2.version());
+            assertThat(Samples.csv(text(pipeline, after.output())).get(0).values()).contains("prob_SETOSA");
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
+    void aMultipartUploadUnderAKeyWithSpacesAndUnicodeMakesOneJob() {
+        Queue<String> events = new ConcurrentLinkedQueue<>();
+        Queue<JobIngestor.Outcome> ingested = new ConcurrentLinkedQueue<>();
+        LocalPipeline.Options recording = LocalPipeline.Options.defaults()
+                .withIngestDecorator(Faults.recordingEvents(events, ingested));
+        try (LocalPipeline pipeline = start(recording)) {
+            pipeline.publishModel(Samples.model("iris"));
+            String key = "incoming/iris/field trials/résultats 2026.csv";
+            pipeline.putMultipart(key, Samples.data("iris.csv"));
+
+            JobSummary summary = awaitEnd(pipeline, key);
+
+            assertThat(events).contains("ObjectCreated:CompleteMultipartUpload");
+            assertThat(ingested).extracting(JobIngestor.Outcome::key).containsOnly(key);
+            assertThat(pipeline.jobs().jobIds()).as("one job for the object").hasSize(1);
+            assertThat(summary.state()).isEqualTo(JobState.SUCCEEDED);
+            assertThat(summary.output()).isEqualTo("output/iris/field trials/résultats 2026.predictions.csv");
+            assertSamePredictions(Samples.csv(text(pipeline, summary.output())),
+                    Samples.csv(Samples.expected("iris.predictions.csv")));
+        }
+    }
+
+    private static JobSummary awaitEnd(LocalPipeline pipeline, String key) {
+        return pipeline.awaitEnd(pipeline.jobIdFor(key), TIMEOUT)
+                .orElseThrow(() -> new AssertionError("the job for " + key + " did not end within " + TIMEOUT));
+    }
+
+    private static JobPlan awaitPlan(LocalPipeline pipeline, String jobId) {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            Optional<JobPlan> plan = pipeline.jobs().plan(jobId);
+            if (plan.isPresent()) {
+                return plan.get();
+            }
+            sleep(50);
+        }
+        throw new AssertionError("job " + jobId + " was not planned within " + TIMEOUT);
+    }
+
+    private static String text(LocalPipeline pipeline, String key) {
+        assertThat(key).as("output key").isNotNull();
+        try (InputStream in = pipeline.store().read(key)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static List<Message> receive(SqsClient sqs, String url, int count) {
+        List<Message> messages = new ArrayList<>();
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (messages.size() < count && System.nanoTime() < deadline) {
+            messages.addAll(sqs.receiveMessage(b -> b.queueUrl(url).maxNumberOfMessages(10).waitTimeSeconds(1)
+                    .visibilityTimeout(600)).messages());
+        }
+        assertThat(messages).as("results received").hasSize(count);
+        return messages;
+    }
+
+    private static SQSEvent event(Message m) {
+        SQSEvent.SQSMessage record = new SQSEvent.SQSMessage();
+        record.setMessageId(m.messageId());
+        record.setReceiptHandle(m.receiptHandle());
+        record.setBody(m.body());
+        SQSEvent event = new SQSEvent();
+        event.setRecords(List.of(record));
+        return event;
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
