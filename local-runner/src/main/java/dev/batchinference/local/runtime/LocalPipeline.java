@@ -241,8 +241,11 @@ public final class LocalPipeline implements AutoCloseable {
                     options.writerDecorator().decorate(environment, new ResultsWriterHandler(newServices()));
             poll("results-writer-" + i, results.url, results.arn, QueueSettings.RESULTS.batchSize(), writer);
             if (i == 0) {
-                // the writer also drains the work DLQ, so a chunk that ran out of retries ends its job FAILED
-                poll("results-writer-dlq", work.dlqUrl, work.dlqArn, QueueSettings.RESULTS.batchSize(), writer);
+                // the writer also drains the work DLQ, so a chunk that ran out of retries ends its job FAILED,
+                // and its own DLQ, so a result that failed maxReceiveCount times is still handled, later
+                poll("results-writer-work-dlq", work.dlqUrl, work.dlqArn, QueueSettings.RESULTS.batchSize(), writer);
+                poll("results-writer-results-dlq", results.dlqUrl, results.dlqArn, QueueSettings.RESULTS.batchSize(),
+                        writer);
             }
         }
         LOG.info("pipeline on {} ({} bucket {}, notifications {})", endpoints, endpoints.shared() ? "shared" : "own",
