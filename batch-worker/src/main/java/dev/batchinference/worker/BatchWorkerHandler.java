@@ -1,5 +1,6 @@
 package dev.batchinference.worker;
 
+import ai.onnxruntime.OrtEnvironment;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
@@ -27,6 +28,9 @@ public final class BatchWorkerHandler implements RequestHandler<SQSEvent, SQSBat
     /** Used by Lambda: everything from the environment. */
     public BatchWorkerHandler() {
         this(new PipelineServices(PipelineConfig.fromEnvironment()));
+        // ONNX Runtime's native library is loaded now, in the function's init phase, rather than by the
+        // first chunk: with SnapStart it is then part of the snapshot every environment starts from.
+        OrtEnvironment.getEnvironment();
     }
 
     public BatchWorkerHandler(PipelineServices services) {

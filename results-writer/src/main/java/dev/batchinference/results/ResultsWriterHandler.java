@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +21,8 @@ import org.slf4j.LoggerFactory;
 public final class ResultsWriterHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
     private static final Logger LOG = LoggerFactory.getLogger(ResultsWriterHandler.class);
 
-    private final JobCollator collator;
+    private final Supplier<JobCollator> newCollator;
+    private JobCollator collator;
 
     /** Used by Lambda: everything from the environment. */
     public ResultsWriterHandler() {
@@ -28,17 +30,32 @@ public final class ResultsWriterHandler implements RequestHandler<SQSEvent, SQSB
     }
 
     public ResultsWriterHandler(PipelineServices services) {
-        this(new JobCollator(services.store(), services.config().collateLease(), services.config().limits(),
+        // Made at the first invocation, not here, because of the random owner id that tells this writer's
+        // collation locks from another's: with SnapStart, every execution environment is restored from
+        // one snapshot of what the constructor made, and two writers must never share that id.
+        this(() -> new JobCollator(services.store(), services.config().collateLease(), services.config().limits(),
                 Clock.systemUTC(),
                 "results-writer-" + UUID.randomUUID()));
     }
 
     public ResultsWriterHandler(JobCollator collator) {
-        this.collator = collator;
+        this(() -> collator);
+    }
+
+    private ResultsWriterHandler(Supplier<JobCollator> newCollator) {
+        this.newCollator = newCollator;
+    }
+
+    private synchronized JobCollator collator() {
+        if (collator == null) {
+            collator = newCollator.get();
+        }
+        return collator;
     }
 
     @Override
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
+        JobCollator collator = collator();
         List<SQSBatchResponse.BatchItemFailure> failures = new ArrayList<>();
         for (SQSEvent.SQSMessage message : event.getRecords()) {
             try {
