@@ -148,7 +148,7 @@ public final class ChunkWorker {
             return new ParquetPredictionWriter(new LocalOutputFile(file), new Schema.Parser().parse(layout.outputSchema()),
                     ParquetSupport.codec(layout.compression()));
         }
-        return new CsvPredictionWriter(writer(file), labels);
+        return new CsvPredictionWriter(new java.io.BufferedOutputStream(Files.newOutputStream(file), 1 << 16), labels);
     }
 
     private JobPlan plan(String jobId) {

@@ -146,9 +146,10 @@ final class PredictCommand implements Callable<Integer> {
             Schema schema = PredictionSchema.of(header, input.passThroughTypes, input.mapping.passThroughColumns().length);
             return new ParquetPredictionWriter(new LocalOutputFile(out), schema, ParquetSupport.codec(compression));
         }
-        Writer writer = new BufferedWriter(Files.newBufferedWriter(out, StandardCharsets.UTF_8), 1 << 16);
-        new CSVPrinter(writer, CsvPredictionWriter.FORMAT).printRecord(header);
-        return new CsvPredictionWriter(writer, labels);
+        CsvPredictionWriter writer = new CsvPredictionWriter(
+                new java.io.BufferedOutputStream(Files.newOutputStream(out), 1 << 16), labels);
+        writer.writeHeader(header);
+        return writer;
     }
 
     static Path errorsFileFor(Path predictions) {
