@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 /** The {@code ./pipeline} command: the whole pipeline, or the worker's path alone, on this machine. */
 @Command(name = "pipeline", mixinStandardHelpOptions = true, version = "batch-inference 0.1.0",
         description = "Event-driven batch inference with ONNX Runtime: the AWS pipeline, run on this machine.",
-        subcommands = {RunCommand.class, PredictCommand.class})
+        subcommands = {RunCommand.class, PredictCommand.class, dev.batchinference.local.bench.BenchCommand.class})
 public final class PipelineCli implements Runnable {
 
     @Override

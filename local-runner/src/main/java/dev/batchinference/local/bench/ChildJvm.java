@@ -1,0 +1,83 @@
+package dev.batchinference.local.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A fresh JVM running one of the benchmark's probes: this JVM's java and class path, no JVM options.
+ * A probe prints one line starting with {@link #REPORT} when it has done its work.
+ */
+final class ChildJvm {
+    static final String REPORT = "bench-report";
+
+    /** The probe's report split into words (the marker dropped), and the nanoseconds from spawn to that line. */
+    record Report(List<String> values, long nanosToReport) {
+        double millisToReport() {
+            return nanosToReport / 1e6;
+        }
+    }
+
+    private ChildJvm() {
+    }
+
+    static Report run(Class<?> probe, Path scratch, String... args) throws IOException {
+        return run(probe, System.getProperty("java.class.path"), scratch, args);
+    }
+
+    static Report run(Class<?> probe, String classPath, Path scratch, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                probe.getName()));
+        command.addAll(List.of(args));
+        Path errors = Files.createTempFile(scratch, "child-", ".stderr");
+        try {
+            ProcessBuilder builder = new ProcessBuilder(command).redirectError(errors.toFile());
+            // the class path through CLASSPATH, not -cp: with the ~110 jars spelled out on the command line,
+            // ONNX Runtime 1.29 crashed the JVM (SIGSEGV, no hs_err) while loading its natives on this machine
+            builder.environment().put("CLASSPATH", classPath);
+            long started = System.nanoTime();
+            Process process = builder.start();
+            String report = null;
+            long reported = 0;
+            try (BufferedReader out = new BufferedReader(
+                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = out.readLine(); line != null; line = out.readLine()) {
+                    if (report == null && line.startsWith(REPORT)) {
+                        reported = System.nanoTime();
+                        report = line;
+                    }
+                }
+            }
+            int exit = waitFor(process);
+            if (exit != 0 || report == null) {
+                throw new IllegalStateException(probe.getSimpleName() + " exited with " + exit
+                        + (report == null ? " without a report" : "") + ": " + Files.readString(errors).strip());
+            }
+            List<String> words = List.of(report.strip().split("\\s+"));
+            return new Report(words.subList(1, words.size()), reported - started);
+        } finally {
+            Files.deleteIfExists(errors);
+        }
+    }
+
+    private static int waitFor(Process process) {
+        try {
+            if (!process.waitFor(30, TimeUnit.MINUTES)) {
+                process.destroyForcibly();
+                throw new IllegalStateException("a benchmark probe ran for over 30 minutes");
+            }
+            return process.exitValue();
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+}

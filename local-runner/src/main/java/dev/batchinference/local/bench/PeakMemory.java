@@ -1,0 +1,46 @@
+package dev.batchinference.local.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Peak memory of the worker's path ({@code predict}, CSV in and out) in a fresh JVM per run, at several sizes. */
+final class PeakMemory {
+    private static final double MB = 1_000_000;
+
+    private final BenchData data;
+    private final int runs;
+
+    record Figures(Measurement rss, Measurement heap) {
+    }
+
+    PeakMemory(BenchData data, int runs) {
+        this.data = data;
+        this.runs = runs;
+    }
+
+    Figures measure(long rows) throws IOException {
+        Path csv = data.csv(rows);
+        Path out = data.scratch().resolve("memory-predictions.csv");
+        List<Double> rss = new ArrayList<>();
+        List<Double> heap = new ArrayList<>();
+        for (int run = 1; run <= runs; run++) {
+            ChildJvm.Report report = ChildJvm.run(PeakMemoryProbe.class, data.scratch(), csv.toString(),
+                    data.modelDir().toString(), out.toString());
+            long residentKb = Long.parseLong(report.values().get(0));
+            if (residentKb < 0) {
+                throw new IllegalStateException("peak RSS is read from /proc/self/status, which this system lacks: "
+                        + "use --skip-memory");
+            }
+            rss.add(residentKb * 1024 / MB);
+            heap.add(Long.parseLong(report.values().get(1)) / MB);
+            BenchLog.progress("peak memory at %,d rows, run %d/%d: RSS %,.0f MB, heap %,.0f MB", rows, run, runs,
+                    rss.get(rss.size() - 1), heap.get(heap.size() - 1));
+        }
+        Files.deleteIfExists(out);
+        return new Figures(new Measurement("peak RSS, worker path (predict) CSV → CSV, fresh JVM", rows, "MB", rss),
+                new Measurement("peak heap used (sum of pools' peaks), same runs", rows, "MB", heap));
+    }
+}
