@@ -39,6 +39,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -89,7 +90,8 @@ class LambdaPackagesEndToEndTest {
         sqsServer = EmbeddedSqs.start(0, REGION, ACCOUNT);
         var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create(s3Server.accessKey(), s3Server.secretKey()));
         s3 = S3Client.builder().httpClient(UrlConnectionHttpClient.create()).region(Region.of(REGION))
-                .credentialsProvider(credentials).endpointOverride(s3Server.endpoint()).forcePathStyle(true).build();
+                .credentialsProvider(credentials).endpointOverride(s3Server.endpoint()).forcePathStyle(true)
+                .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(false).build()).build();
         sqs = SqsClient.builder().httpClient(UrlConnectionHttpClient.create()).region(Region.of(REGION))
                 .credentialsProvider(credentials).endpointOverride(sqsServer.endpoint()).build();
         s3.createBucket(b -> b.bucket(BUCKET));

@@ -17,6 +17,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.Bucket;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
@@ -38,7 +39,8 @@ class LocalPipelineOnASharedEndpointTest {
         endpoint = new ExternalEndpoint(s3.endpoint(), sqs.endpoint(), "us-east-1", s3.accessKey(), s3.secretKey());
         var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create(s3.accessKey(), s3.secretKey()));
         s3Client = S3Client.builder().httpClient(UrlConnectionHttpClient.create()).region(Region.US_EAST_1)
-                .endpointOverride(s3.endpoint()).forcePathStyle(true).credentialsProvider(credentials).build();
+                .endpointOverride(s3.endpoint()).forcePathStyle(true).credentialsProvider(credentials)
+                .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(false).build()).build();
         sqsClient = SqsClient.builder().httpClient(UrlConnectionHttpClient.create()).region(Region.US_EAST_1)
                 .endpointOverride(sqs.endpoint()).credentialsProvider(credentials).build();
         s3Client.createBucket(b -> b.bucket("someone-elses"));
