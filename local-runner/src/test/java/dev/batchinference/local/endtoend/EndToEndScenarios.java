@@ -95,6 +95,35 @@ public abstract class EndToEndScenarios {
     }
 
     @Test
+    void aParquetJobSplitByRowGroupsGivesParquetPredictionsMatchingTheReference(@TempDir Path dir) throws Exception {
+        try (LocalPipeline pipeline = start(LocalPipeline.Options.defaults()
+                .withChunkLimits(new ChunkLimits(2_500, Long.MAX_VALUE)))) {
+            pipeline.publishModel(Samples.model("fraud"));
+            String key = pipeline.submit(Samples.data("transactions.parquet"), "fraud");
+
+            JobSummary summary = awaitEnd(pipeline, key);
+
+            assertThat(summary.state()).isEqualTo(JobState.SUCCEEDED);
+            assertThat(summary.chunks()).as("one chunk per row group").isEqualTo(4);
+            assertThat(summary.output()).endsWith(".predictions.parquet");
+            byte[] parquet;
+            try (java.io.InputStream in = pipeline.store().read(summary.output())) {
+                parquet = in.readAllBytes();
+            }
+            List<org.apache.avro.generic.GenericRecord> rows = dev.batchinference.testing.ParquetFiles.read(dir, parquet);
+            List<org.apache.commons.csv.CSVRecord> expected = Samples.csv(Samples.expected("transactions.predictions.csv"));
+            assertThat(rows).hasSize(expected.size() - 1);
+            for (int r = 0; r < rows.size(); r++) {
+                org.apache.commons.csv.CSVRecord e = expected.get(r + 1);
+                assertThat(rows.get(r).get("id").toString()).isEqualTo(e.get(0));
+                assertThat(rows.get(r).get("label").toString()).isEqualTo(e.get(2));
+                assertThat((double) (Float) rows.get(r).get("prob_fraud"))
+                        .isCloseTo(Double.parseDouble(e.get(4)), org.assertj.core.api.Assertions.within(1e-6));
+            }
+        }
+    }
+
+    @Test
     void duplicatedEventsTasksAndResultsAndAWorkerCrashingOnceGiveTheCleanRunsOutput() {
         String clean = cleanRun().predictions();
         AtomicInteger crashes = new AtomicInteger();
