@@ -2,7 +2,6 @@ package dev.batchinference.format;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.List;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.metadata.FileMetaData;
@@ -46,16 +45,5 @@ public final class ParquetMerge implements AutoCloseable {
             throw new IllegalStateException("no parts to merge");
         }
         writer.end(metadata);
-    }
-
-    /** The number of rows in a Parquet file, from its footer. */
-    public static long rows(List<Path> files) throws IOException {
-        long rows = 0;
-        for (Path file : files) {
-            try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file))) {
-                rows += reader.getRecordCount();
-            }
-        }
-        return rows;
     }
 }

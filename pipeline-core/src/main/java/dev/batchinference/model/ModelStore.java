@@ -16,7 +16,6 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.List;
 
 /**
  * The model store in the bucket: {@code models/<name>/current.json} points at
@@ -169,14 +168,6 @@ public final class ModelStore {
                     + at.getColumnNr() + ")");
         }
         return cause.getMessage();
-    }
-
-    /** Names of the models that have a current version. */
-    public List<String> listModels() {
-        return store.list(JobKeys.MODELS).stream()
-                .filter(k -> k.endsWith("/current.json"))
-                .map(k -> k.substring(JobKeys.MODELS.length(), k.length() - "/current.json".length()))
-                .toList();
     }
 
     static String sha256(Path file) {

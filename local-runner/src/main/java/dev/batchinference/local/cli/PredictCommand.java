@@ -18,7 +18,6 @@ import dev.batchinference.inference.RowReader;
 import dev.batchinference.job.ChunkResult;
 import dev.batchinference.model.ModelStore;
 import dev.batchinference.model.OnnxModel;
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Writer;

@@ -113,7 +113,8 @@ final class RolePolicy {
         return query;
     }
 
-    private static List<String> texts(JsonNode node) {
+    /** An IAM field that may be one string or a list of them, as a list. */
+    static List<String> texts(JsonNode node) {
         List<String> values = new ArrayList<>();
         if (node.isArray()) {
             node.forEach(n -> values.add(n.asText()));

@@ -312,16 +312,6 @@ class SamTemplateTest {
         return byRole;
     }
 
-    private static List<String> list(JsonNode node) {
-        List<String> values = new ArrayList<>();
-        if (node.isArray()) {
-            node.forEach(n -> values.add(n.asText()));
-        } else if (!node.isMissingNode()) {
-            values.add(node.asText());
-        }
-        return values;
-    }
-
     @Test
     void noIamStatementGrantsWildcardActionsOrUnscopedResources() {
         String bucketArn = "arn:aws:s3:::" + BUCKET;
@@ -330,8 +320,8 @@ class SamTemplateTest {
                 String sid = role.getKey() + "." + statement.path("Sid").asText();
                 assertThat(statement.path("Effect").asText()).as(sid).isEqualTo("Allow");
                 assertThat(statement.has("NotAction") || statement.has("NotResource")).as(sid).isFalse();
-                List<String> actions = list(statement.path("Action"));
-                List<String> resources = list(statement.path("Resource"));
+                List<String> actions = RolePolicy.texts(statement.path("Action"));
+                List<String> resources = RolePolicy.texts(statement.path("Resource"));
                 assertThat(actions).as(sid).isNotEmpty().noneMatch(a -> a.contains("*"));
                 assertThat(resources).as(sid).isNotEmpty().noneMatch(r -> r.equals("*"));
                 for (String action : actions) {
@@ -369,15 +359,15 @@ class SamTemplateTest {
         Set<String> grants = new TreeSet<>();
         String objects = "arn:aws:s3:::" + BUCKET + "/";
         for (JsonNode statement : allowStatementsByRole().get(roleId)) {
-            for (String action : list(statement.path("Action"))) {
-                for (String resource : list(statement.path("Resource"))) {
+            for (String action : RolePolicy.texts(statement.path("Action"))) {
+                for (String resource : RolePolicy.texts(statement.path("Resource"))) {
                     String target = resource.startsWith(objects) ? resource.substring(objects.length())
                             : resource.equals("arn:aws:s3:::" + BUCKET) ? "bucket"
                             : resource.replaceAll("^<(\\w+)\\.Arn>(:\\*)?$", "$1");
                     grants.add(action + " " + target);
                 }
                 if (action.equals("s3:ListBucket")) {
-                    list(statement.path("Condition").path("StringLike").path("s3:prefix"))
+                    RolePolicy.texts(statement.path("Condition").path("StringLike").path("s3:prefix"))
                             .forEach(prefix -> grants.add("s3:ListBucket prefix " + prefix));
                 }
             }
@@ -506,7 +496,7 @@ class SamTemplateTest {
         assertThat(policy.path("PolicyDocument").path("Statement")).anySatisfy(statement -> {
             assertThat(statement.path("Effect").asText()).isEqualTo("Deny");
             assertThat(statement.path("Condition").path("Bool").path("aws:SecureTransport").asText()).isEqualTo("false");
-            assertThat(list(statement.path("Resource"))).containsExactlyInAnyOrder("<PipelineBucket.Arn>", "<PipelineBucket.Arn>/*");
+            assertThat(RolePolicy.texts(statement.path("Resource"))).containsExactlyInAnyOrder("<PipelineBucket.Arn>", "<PipelineBucket.Arn>/*");
         });
     }
 }
