@@ -1,104 +1,164 @@
 package dev.batchinference.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.amazonaws.services.lambda.runtime.events.S3Event;
+import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
-import com.amazonaws.services.lambda.runtime.tests.annotations.Event;
-import com.amazonaws.services.lambda.runtime.tests.annotations.Events;
 import dev.batchinference.config.PipelineConfig.ChunkLimits;
 import dev.batchinference.job.ChunkTask;
+import dev.batchinference.job.FailureReason;
+import dev.batchinference.job.JobKeys;
+import dev.batchinference.job.JobStore;
 import dev.batchinference.json.JsonCodec;
 import dev.batchinference.testing.InMemoryPipeline;
 import dev.batchinference.testing.Samples;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
+import java.time.Clock;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** The ingest handler on S3's notification JSON, verbatim (samples/events). */
+/**
+ * The ingest handler on event JSON as AWS sends it (samples/events), through its Lambda entry point:
+ * S3 notifications for a PUT and a multipart upload (URL-encoded keys with spaces and unicode), EventBridge's
+ * "Object Created", and EventBridge's "Scheduled Event".
+ */
 class IngestTriggerHandlerTest {
-    private static final String PUT = "../samples/events/s3-object-created-put.json";
-    private static final String COMPLETE_MULTIPART_UPLOAD = "../samples/events/s3-object-created-complete-multipart-upload.json";
+    private static final String EVENTS = "../samples/events/";
+    private static final String PUT = EVENTS + "s3-object-created-put.json";
+    private static final String COMPLETE_MULTIPART_UPLOAD = EVENTS + "s3-object-created-complete-multipart-upload.json";
+    private static final String EVENTBRIDGE_OBJECT_CREATED = EVENTS + "eventbridge-object-created.json";
+    private static final String SCHEDULED = EVENTS + "eventbridge-scheduled.json";
+    private static final String PUT_KEY = "incoming/iris/field trials/résultats 2026.csv";
+    private static final String MULTIPART_KEY = "incoming/iris/uploads/2026-11/mesures – serre n°3.csv";
 
     @TempDir
     Path cache;
 
-    /** The in-memory pipeline with the iris model and, under the event's decoded key, the iris sample. */
-    private InMemoryPipeline pipelineHolding(String decodedKey) throws Exception {
+    private InMemoryPipeline pipeline() throws Exception {
         InMemoryPipeline pipeline = new InMemoryPipeline(cache, new ChunkLimits(100, Long.MAX_VALUE));
         Samples.publish(pipeline.models, "iris");
-        pipeline.put(decodedKey, Files.readAllBytes(Samples.data("iris.csv")));
         return pipeline;
     }
 
+    private static IngestTriggerHandler handler(InMemoryPipeline pipeline) {
+        return new IngestTriggerHandler(pipeline.ingestor, pipeline.sweeper(Clock.systemUTC(), Duration.ofHours(6)));
+    }
+
+    /** Invokes the handler as Lambda does: the event's bytes in, the response's bytes out. */
+    private static IngestReport invoke(IngestTriggerHandler handler, String eventFile) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        handler.handleRequest(new ByteArrayInputStream(Files.readAllBytes(Path.of(eventFile))), out, null);
+        return JsonCodec.read(out.toByteArray(), IngestReport.class);
+    }
+
+    @Test
+    void theFixturesAreTheShapesTheLambdaEventTypesRead() {
+        S3Event put = EventLoader.loadS3Event(PUT);
+        S3Event multipart = EventLoader.loadS3Event(COMPLETE_MULTIPART_UPLOAD);
+        ScheduledEvent objectCreated = EventLoader.loadScheduledEvent(EVENTBRIDGE_OBJECT_CREATED);
+        ScheduledEvent scheduled = EventLoader.loadScheduledEvent(SCHEDULED);
+
+        assertThat(put.getRecords().get(0).getEventName()).isEqualTo("ObjectCreated:Put");
+        assertThat(multipart.getRecords().get(0).getEventName()).isEqualTo("ObjectCreated:CompleteMultipartUpload");
+        assertThat(objectCreated.getDetailType()).isEqualTo("Object Created");
+        assertThat(objectCreated.getSource()).isEqualTo("aws.s3");
+        assertThat(scheduled.getDetailType()).isEqualTo("Scheduled Event");
+    }
+
     @ParameterizedTest
-    @Events(type = S3Event.class, events = {@Event(value = PUT, type = S3Event.class),
-            @Event(value = COMPLETE_MULTIPART_UPLOAD, type = S3Event.class)})
-    void everyObjectCreatedEventStartsOneJobAndItsRedeliveryIsADuplicate(S3Event event) throws Exception {
-        String key = IngestTriggerHandler.decodeKey(event.getRecords().get(0).getS3().getObject().getKey());
-        InMemoryPipeline pipeline = pipelineHolding(key);
-        IngestTriggerHandler handler = new IngestTriggerHandler(pipeline.ingestor);
+    @ValueSource(strings = {PUT, EVENTBRIDGE_OBJECT_CREATED})
+    void anObjectCreatedEventStartsOneJobUnderTheDecodedKeyAndItsRedeliveryIsADuplicate(String eventFile) throws Exception {
+        InMemoryPipeline pipeline = pipeline();
+        pipeline.put(PUT_KEY, Files.readAllBytes(Samples.data("iris.csv")));
+        IngestTriggerHandler handler = handler(pipeline);
 
-        List<JobIngestor.Outcome> first = handler.handleRequest(event, null);
-        List<JobIngestor.Outcome> again = handler.handleRequest(event, null);
+        IngestReport first = invoke(handler, eventFile);
+        IngestReport again = invoke(handler, eventFile);
 
-        assertThat(first).singleElement().extracting(JobIngestor.Outcome::status).isEqualTo(JobIngestor.Outcome.Status.STARTED);
-        assertThat(again).singleElement().satisfies(o -> {
+        assertThat(first.jobs()).singleElement().satisfies(o -> {
+            assertThat(o.key()).isEqualTo(PUT_KEY);
+            assertThat(o.status()).isEqualTo(JobIngestor.Outcome.Status.STARTED);
+            assertThat(o.chunks()).isEqualTo(2);
+        });
+        assertThat(again.jobs()).singleElement().satisfies(o -> {
             assertThat(o.status()).isEqualTo(JobIngestor.Outcome.Status.DUPLICATE);
-            assertThat(o.jobId()).isEqualTo(first.get(0).jobId());
+            assertThat(o.jobId()).isEqualTo(first.jobs().get(0).jobId());
         });
-        assertThat(pipeline.workQueue.sent()).hasSize(first.get(0).chunks());
-    }
-
-    @Test
-    void aCompletedMultipartUploadIsIngestedLikeAPutUnderItsDecodedKey() throws Exception {
-        S3Event event = EventLoader.loadS3Event(COMPLETE_MULTIPART_UPLOAD);
-        String decoded = "incoming/iris/uploads/2026-11/mesures – serre n°3.csv";
-        InMemoryPipeline pipeline = pipelineHolding(decoded);
-
-        List<JobIngestor.Outcome> outcomes = new IngestTriggerHandler(pipeline.ingestor).handleRequest(event, null);
-
-        assertThat(event.getRecords().get(0).getEventName()).isEqualTo("ObjectCreated:CompleteMultipartUpload");
-        assertThat(outcomes).singleElement().satisfies(o -> {
-            assertThat(o.key()).isEqualTo(decoded);
-            assertThat(o.status()).isEqualTo(JobIngestor.Outcome.Status.STARTED);
-            assertThat(o.chunks()).isEqualTo(2);
-        });
-    }
-
-    @Test
-    void aUrlEncodedKeyWithSpacesAndUnicodeIsDecodedAndStartsOneJob() throws Exception {
-        S3Event event = EventLoader.loadS3Event(PUT);
-        String decoded = "incoming/iris/field trials/résultats 2026.csv";
-        InMemoryPipeline pipeline = pipelineHolding(decoded);
-        IngestTriggerHandler handler = new IngestTriggerHandler(pipeline.ingestor);
-
-        List<JobIngestor.Outcome> outcomes = handler.handleRequest(event, null);
-        List<JobIngestor.Outcome> again = handler.handleRequest(event, null);
-
-        assertThat(outcomes).singleElement().satisfies(o -> {
-            assertThat(o.key()).isEqualTo(decoded);
-            assertThat(o.status()).isEqualTo(JobIngestor.Outcome.Status.STARTED);
-            assertThat(o.chunks()).isEqualTo(2);
-        });
-        assertThat(again).singleElement().extracting(JobIngestor.Outcome::status)
-                .isEqualTo(JobIngestor.Outcome.Status.DUPLICATE);
         assertThat(pipeline.workQueue.sent()).hasSize(2)
-                .allSatisfy(body -> assertThat(JsonCodec.read(body, ChunkTask.class).jobId()).isEqualTo(outcomes.get(0).jobId()));
+                .allSatisfy(body -> assertThat(JsonCodec.read(body, ChunkTask.class).jobId()).isEqualTo(first.jobs().get(0).jobId()));
     }
 
     @Test
-    void keysOutsideIncomingAreIgnored() {
-        assertThat(IngestTriggerHandler.decodeKey("output/iris/a+b%2Bc.csv")).isEqualTo("output/iris/a b+c.csv");
-        InMemoryPipeline pipeline = new InMemoryPipeline(cache, ChunkLimits.defaults());
+    void aCompletedMultipartUploadIsIngestedLikeAPut() throws Exception {
+        InMemoryPipeline pipeline = pipeline();
+        pipeline.put(MULTIPART_KEY, Files.readAllBytes(Samples.data("iris.csv")));
 
+        IngestReport report = invoke(handler(pipeline), COMPLETE_MULTIPART_UPLOAD);
+
+        assertThat(report.jobs()).singleElement().satisfies(o -> {
+            assertThat(o.key()).isEqualTo(MULTIPART_KEY);
+            assertThat(o.status()).isEqualTo(JobIngestor.Outcome.Status.STARTED);
+        });
+    }
+
+    @Test
+    void theScheduledEventSweepsInputsWithoutAJobAndLeavesJobbedOnesAlone() throws Exception {
+        InMemoryPipeline pipeline = pipeline();
+        pipeline.put(PUT_KEY, Files.readAllBytes(Samples.data("iris.csv")));      // notified: has its job
+        IngestTriggerHandler handler = handler(pipeline);
+        invoke(handler, PUT);
+        pipeline.put(MULTIPART_KEY, Files.readAllBytes(Samples.data("iris.csv"))); // its notification was lost
+
+        IngestReport report = invoke(handler, SCHEDULED);
+        pipeline.drain();
+
+        assertThat(report.jobs()).isEmpty();
+        assertThat(report.sweep().inputs()).isEqualTo(2);
+        assertThat(report.sweep().started()).singleElement().extracting(JobIngestor.Outcome::key).isEqualTo(MULTIPART_KEY);
+        assertThat(pipeline.text(JobKeys.summary(MULTIPART_KEY))).contains("SUCCEEDED");
+        assertThat(pipeline.text(JobKeys.summary(PUT_KEY))).contains("SUCCEEDED");
+    }
+
+    @Test
+    void anEventOfAnotherShapeIsAnErrorThatNamesIt() throws Exception {
+        InMemoryPipeline pipeline = pipeline();
+        IngestTriggerHandler handler = handler(pipeline);
+        byte[] sqs = Files.readAllBytes(Path.of(EVENTS + "sqs-chunk-tasks.json"));
+
+        assertThatThrownBy(() -> handler.handleRequest(new ByteArrayInputStream(sqs), new ByteArrayOutputStream(), null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("S3 notifications and EventBridge");
+        assertThatThrownBy(() -> handler.handleRequest(new ByteArrayInputStream("not json".getBytes()),
+                new ByteArrayOutputStream(), null)).hasMessageContaining("not JSON");
+        assertThat(pipeline.workQueue.sent()).isEmpty();
+    }
+
+    @Test
+    void s3sTestEventAndKeysOutsideIncomingStartNothing() throws Exception {
+        InMemoryPipeline pipeline = pipeline();
+        IngestTriggerHandler handler = handler(pipeline);
+        String testEvent = "{\"Service\":\"Amazon S3\",\"Event\":\"s3:TestEvent\",\"Time\":\"2026-11-24T09:00:00.000Z\","
+                + "\"Bucket\":\"batch-inference\",\"RequestId\":\"5582815E1AEA5ADF\",\"HostId\":\"8cLeGAmw098X5cv4Zkwcmo8vvZa3\"}";
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+        handler.handleRequest(new ByteArrayInputStream(testEvent.getBytes()), out, null);
+
+        assertThat(JsonCodec.read(out.toByteArray(), IngestReport.class).ignored()).isEqualTo("s3:TestEvent");
+        assertThat(IngestEvent.decodeKey("output/iris/a+b%2Bc.csv")).isEqualTo("output/iris/a b+c.csv");
         assertThat(pipeline.ingestor.ingest("output/iris/a.predictions.csv").status())
                 .isEqualTo(JobIngestor.Outcome.Status.IGNORED);
         assertThat(pipeline.ingestor.ingest("incoming/no-model-segment.csv").status())
                 .isEqualTo(JobIngestor.Outcome.Status.IGNORED);
         assertThat(pipeline.workQueue.sent()).isEmpty();
+        assertThat(new JobStore(pipeline.store).jobIds()).isEmpty();
+        assertThat(FailureReason.valueOf("STALLED")).isNotNull();
     }
 }

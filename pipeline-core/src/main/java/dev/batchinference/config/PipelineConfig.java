@@ -25,6 +25,7 @@ public record PipelineConfig(
         int inferenceBatchRows,
         Path modelCacheDir,
         Duration collateLease,
+        Duration stalledJobAfter,
         DataSettings data,
         Limits limits) {
 
@@ -44,6 +45,7 @@ public record PipelineConfig(
     public static final String INFERENCE_BATCH_ROWS = "INFERENCE_BATCH_ROWS";
     public static final String MODEL_CACHE_DIR = "MODEL_CACHE_DIR";
     public static final String COLLATE_LEASE_SECONDS = "COLLATE_LEASE_SECONDS";
+    public static final String STALLED_JOB_SECONDS = "STALLED_JOB_SECONDS";
     public static final String CSV_DELIMITER = "CSV_DELIMITER";
     public static final String OUTPUT_FORMAT = "OUTPUT_FORMAT";
     public static final String PARQUET_COMPRESSION = "PARQUET_COMPRESSION";
@@ -58,7 +60,7 @@ public record PipelineConfig(
     /** Every variable the functions read, for the template and the docs to agree with. */
     public static final java.util.List<String> NAMES = java.util.List.of(BUCKET, WORK_QUEUE_URL, RESULTS_QUEUE_URL,
             ENDPOINT, S3_ENDPOINT, SQS_ENDPOINT, REGION, CHUNK_MAX_ROWS, CHUNK_MAX_BYTES, INFERENCE_BATCH_ROWS, MODEL_CACHE_DIR,
-            COLLATE_LEASE_SECONDS, CSV_DELIMITER, OUTPUT_FORMAT, PARQUET_COMPRESSION, FEATURE_COLUMNS, PASS_THROUGH,
+            COLLATE_LEASE_SECONDS, STALLED_JOB_SECONDS, CSV_DELIMITER, OUTPUT_FORMAT, PARQUET_COMPRESSION, FEATURE_COLUMNS, PASS_THROUGH,
             MAX_REJECTED_PERCENT, MAX_REJECTED_ROWS, MAX_RECORD_BYTES, MAX_UNCOMPRESSED_BYTES, MAX_ROW_GROUP_BYTES);
 
     public static final long DEFAULT_CHUNK_MAX_ROWS = 200_000;
@@ -66,6 +68,12 @@ public record PipelineConfig(
     public static final int DEFAULT_INFERENCE_BATCH_ROWS = 2048;
     /** Lambda's longest run: a collation lock older than this belongs to a writer that died. */
     public static final Duration DEFAULT_COLLATE_LEASE = Duration.ofMinutes(15);
+    /**
+     * How long a job may go without a chunk finishing before a scheduled run re-drives it (and, if that
+     * changes nothing, ends it FAILED): longer than a chunk's retries can take (3 receives of the work
+     * queue's 90-minute visibility timeout).
+     */
+    public static final Duration DEFAULT_STALLED_JOB_AFTER = Duration.ofHours(6);
 
     /**
      * How a deployment reads and writes data: the CSV delimiter (null: by extension, else detected from
@@ -214,6 +222,7 @@ public record PipelineConfig(
                 Path.of(env.getOrDefault(MODEL_CACHE_DIR,
                         Path.of(System.getProperty("java.io.tmpdir"), "batch-inference-models").toString())),
                 Duration.ofSeconds(number(env, COLLATE_LEASE_SECONDS, DEFAULT_COLLATE_LEASE.toSeconds())),
+                Duration.ofSeconds(number(env, STALLED_JOB_SECONDS, DEFAULT_STALLED_JOB_AFTER.toSeconds())),
                 DataSettings.from(env),
                 Limits.from(env));
     }

@@ -24,6 +24,8 @@ public enum FailureReason {
     CHUNK_FAILED,
     /** More rows were rejected than the deployment tolerates. */
     ERROR_THRESHOLD,
+    /** The job made no progress for {@code STALLED_JOB_SECONDS}, even after a scheduled run re-drove it. */
+    STALLED,
     /** The input exceeds a safety limit (record length, uncompressed size, row group size). */
     LIMIT_EXCEEDED
 }

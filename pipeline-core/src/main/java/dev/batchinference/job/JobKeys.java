@@ -61,6 +61,21 @@ public final class JobKeys {
         return JOBS + jobId + "/collate.lock";
     }
 
+    /** Records of the job's re-drives (by a scheduled run, a restart of the local runtime, or a user). */
+    public static String redrives(String jobId) {
+        return JOBS + jobId + "/redrives/";
+    }
+
+    public static String redrive(String jobId, java.time.Instant at) {
+        return redrives(jobId) + String.format("%013d", at.toEpochMilli()) + ".json";
+    }
+
+    /** The job id in a key under {@code jobs/}, or null for a key that is not a job's. */
+    public static String jobIdOf(String key) {
+        int end = key.indexOf('/', JOBS.length());
+        return key.startsWith(JOBS) && end > JOBS.length() ? key.substring(JOBS.length(), end) : null;
+    }
+
     /** Written once, conditionally: the job's terminal decision. */
     public static String terminal(String jobId) {
         return JOBS + jobId + "/final.json";

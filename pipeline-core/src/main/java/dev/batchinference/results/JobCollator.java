@@ -85,7 +85,7 @@ public final class JobCollator {
         ResultMessage message = JsonCodec.read(messageBody, ResultMessage.class);
         return switch (type) {
             case ResultMessage.CHUNK_DONE -> chunkDone(message.jobId(), message.result());
-            case ResultMessage.CHUNK_FAILED, ResultMessage.JOB_REJECTED -> fail(message.jobId(), message.failure());
+            case ResultMessage.CHUNK_FAILED, ResultMessage.JOB_REJECTED, ResultMessage.JOB_STALLED -> fail(message.jobId(), message.failure());
             default -> {
                 LOG.error("dropping a message of unknown type '{}'", type);
                 yield Outcome.IGNORED;

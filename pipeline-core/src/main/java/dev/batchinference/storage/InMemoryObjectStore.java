@@ -81,21 +81,22 @@ public final class InMemoryObjectStore implements ObjectStore {
         return current != null && current.etag.equals(etag) && objects.replace(key, current, entryOf(content));
     }
 
-    /** Removes an object; the pipeline never deletes, tests use it to lose things on purpose. */
+    @Override
     public void delete(String key) {
         objects.remove(key);
     }
 
     @Override
-    public List<String> list(String prefix) {
-        List<String> keys = new ArrayList<>();
+    public List<StoredObject> listObjects(String prefix) {
+        List<StoredObject> listed = new ArrayList<>();
         for (Map.Entry<String, Entry> e : objects.tailMap(prefix).entrySet()) {
             if (!e.getKey().startsWith(prefix)) {
                 break;
             }
-            keys.add(e.getKey());
+            Entry entry = e.getValue();
+            listed.add(new StoredObject(e.getKey(), entry.content.length, entry.etag, null, entry.lastModified));
         }
-        return keys;
+        return listed;
     }
 
     @Override

@@ -36,7 +36,21 @@ public interface ObjectStore {
     boolean replaceIfMatch(String key, String etag, byte[] content);
 
     /** Every key under the prefix, in lexicographic order. */
-    List<String> list(String prefix);
+    default List<String> list(String prefix) {
+        return listObjects(prefix).stream().map(StoredObject::key).toList();
+    }
+
+    /**
+     * Every object under the prefix with its size, ETag and last-modified time, in key order; listings
+     * carry no version ids.
+     */
+    List<StoredObject> listObjects(String prefix);
+
+    /**
+     * Removes the object, if there is one. The functions never delete; a user's redrive removes a job's
+     * terminal record and collation lock with it. Inputs are never deleted.
+     */
+    void delete(String key);
 
     /**
      * A stream that becomes the object when closed, in bounded memory (multipart for large objects);

@@ -128,12 +128,17 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     @Override
-    public List<String> list(String prefix) {
-        List<String> keys = new ArrayList<>();
+    public List<StoredObject> listObjects(String prefix) {
+        List<StoredObject> objects = new ArrayList<>();
         for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents()) {
-            keys.add(o.key());
+            objects.add(new StoredObject(o.key(), o.size(), o.eTag(), null, o.lastModified()));
         }
-        return keys;
+        return objects;
+    }
+
+    @Override
+    public void delete(String key) {
+        s3.deleteObject(b -> b.bucket(bucket).key(key));
     }
 
     @Override

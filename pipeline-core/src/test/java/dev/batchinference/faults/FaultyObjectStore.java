@@ -85,9 +85,15 @@ public final class FaultyObjectStore implements ObjectStore {
     }
 
     @Override
-    public List<String> list(String prefix) {
+    public List<StoredObject> listObjects(String prefix) {
         maybeSlowDown();
-        return store.list(prefix);
+        return store.listObjects(prefix);
+    }
+
+    @Override
+    public void delete(String key) {
+        maybeSlowDown();
+        store.delete(key);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.batchinference.testing;
 
+import dev.batchinference.control.JobRedriver;
+import dev.batchinference.ingest.JobSweeper;
 import dev.batchinference.config.PipelineConfig.ChunkLimits;
 import dev.batchinference.config.PipelineConfig.DataSettings;
 import dev.batchinference.config.PipelineConfig.Limits;
@@ -47,6 +49,16 @@ public final class InMemoryPipeline {
                 Clock.systemUTC());
         this.worker = new ChunkWorker(store, models, new ModelCache(), resultsQueue, 1024);
         this.collator = new JobCollator(store, Duration.ofMinutes(15), safety, Clock.systemUTC(), "test-writer");
+    }
+
+    /** Job control on this pipeline's bucket and queues, at the given time. */
+    public JobRedriver redriver(Clock clock) {
+        return new JobRedriver(store, workQueue, resultsQueue, clock);
+    }
+
+    /** Scheduled runs on this pipeline, at the given time. */
+    public JobSweeper sweeper(Clock clock, Duration stalledAfter) {
+        return new JobSweeper("test-bucket", store, ingestor, redriver(clock), resultsQueue, stalledAfter, clock);
     }
 
     public String put(String key, byte[] content) {

@@ -20,11 +20,12 @@ public final class EmbeddedS3 implements AutoCloseable {
     private static final String ACCESS_KEY = "local-access-key";
     private static final String SECRET_KEY = "local-secret-key";
 
-    private final BlobStore store;
+    private final NotifyingBlobStore store;
     private final S3Proxy proxy;
     private final URI endpoint;
 
-    private EmbeddedS3(BlobStore store, int port) {
+    private EmbeddedS3(BlobStore backing, int port) {
+        NotifyingBlobStore store = new NotifyingBlobStore(backing);
         this.store = store;
         this.proxy = S3Proxy.builder()
                 .blobStore(store)
@@ -56,6 +57,11 @@ public final class EmbeddedS3 implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         return new EmbeddedS3(new FilesystemNio2BlobStore(dataDir.toAbsolutePath().toString()), port);
+    }
+
+    /** Tells the listener of every object created from now on, by any client; replaces an earlier one. */
+    public void onObjectCreated(ObjectCreatedListener listener) {
+        store.listener(listener);
     }
 
     public URI endpoint() {

@@ -2,12 +2,14 @@ package dev.batchinference.local.runtime;
 
 import dev.batchinference.local.emulator.EmbeddedS3;
 import dev.batchinference.local.emulator.EmbeddedSqs;
+import dev.batchinference.local.emulator.ObjectCreatedListener;
 import java.net.URI;
 import java.nio.file.Path;
 
 /**
  * S3Proxy (on disk, so inputs stay out of the heap) and ElasticMQ in this JVM, on free loopback ports.
- * They start empty and belong to one runtime; S3Proxy has no bucket notifications.
+ * They belong to one runtime; S3Proxy has no bucket notifications, but tells the runtime of every object
+ * created, so the runtime can raise S3's notification for uploads by any client.
  */
 public final class EmbeddedEmulators implements ServiceEndpoints {
     static final String REGION = "us-east-1";
@@ -21,11 +23,16 @@ public final class EmbeddedEmulators implements ServiceEndpoints {
         this.sqs = sqs;
     }
 
-    /** Starts both emulators, S3 keeping its objects under {@code dataDir}. */
+    /** Starts both emulators on free ports, S3 keeping its objects under {@code dataDir}. */
     public static EmbeddedEmulators start(Path dataDir) {
-        EmbeddedS3 s3 = EmbeddedS3.onDisk(dataDir, 0);
+        return start(dataDir, 0, 0);
+    }
+
+    /** Starts both emulators on the given loopback ports (0: any free one). */
+    public static EmbeddedEmulators start(Path dataDir, int s3Port, int sqsPort) {
+        EmbeddedS3 s3 = EmbeddedS3.onDisk(dataDir, s3Port);
         try {
-            return new EmbeddedEmulators(s3, EmbeddedSqs.start(0, REGION, ACCOUNT));
+            return new EmbeddedEmulators(s3, EmbeddedSqs.start(sqsPort, REGION, ACCOUNT));
         } catch (RuntimeException e) {
             s3.close();
             throw e;
@@ -65,6 +72,13 @@ public final class EmbeddedEmulators implements ServiceEndpoints {
     @Override
     public boolean notifiesNatively() {
         return false;
+    }
+
+    /** S3Proxy has no notifications, but its store tells of every object created, by any client. */
+    @Override
+    public boolean onObjectCreated(ObjectCreatedListener listener) {
+        s3.onObjectCreated(listener);
+        return true;
     }
 
     @Override

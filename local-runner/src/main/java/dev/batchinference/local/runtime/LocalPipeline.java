@@ -1,17 +1,21 @@
 package dev.batchinference.local.runtime;
 
 import com.amazonaws.services.lambda.runtime.RequestHandler;
-import com.amazonaws.services.lambda.runtime.events.S3Event;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.batchinference.aws.AwsClients;
 import dev.batchinference.config.PipelineConfig;
 import dev.batchinference.config.PipelineConfig.ChunkLimits;
 import dev.batchinference.config.PipelineServices;
+import dev.batchinference.control.JobRedriver;
+import dev.batchinference.ingest.IngestReport;
 import dev.batchinference.ingest.IngestTriggerHandler;
 import dev.batchinference.ingest.JobIngestor;
+import dev.batchinference.ingest.JobSweeper;
 import dev.batchinference.job.InputObject;
 import dev.batchinference.job.JobId;
+import dev.batchinference.job.JobKeys;
+import dev.batchinference.local.emulator.ObjectCreatedListener;
 import dev.batchinference.job.JobStore;
 import dev.batchinference.job.JobSummary;
 import dev.batchinference.model.ModelRef;
@@ -35,6 +39,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -71,14 +76,22 @@ public final class LocalPipeline implements AutoCloseable {
     public enum Notifications {
         /** S3 notifies an SQS queue; the runtime reads it and hands ingest each notification as S3 wrote it. */
         NATIVE,
-        /** S3 here has no notifications: the runtime raises S3's notification itself after each upload. */
-        RAISED
+        /**
+         * The embedded S3 has no notifications but tells the runtime of every object created, by any client
+         * (the aws CLI, boto3): the runtime raises S3's notification for those under {@code incoming/}.
+         */
+        EMULATED,
+        /** S3 here has no notifications: the runtime raises S3's notification itself after its own uploads. */
+        RAISED,
+        /** The upload trigger is off, as a deployment that processes inputs in scheduled windows has it. */
+        OFF
     }
 
     /**
      * How to run: the bucket's name, chunking, how many execution environments per function, how soon a
      * failed message comes back, where the embedded S3 keeps its objects (a temporary folder if null; not
-     * used on other endpoints), and hooks for fault injection.
+     * used on other endpoints), hooks for fault injection, and whether uploads trigger ingest at all (off,
+     * inputs wait for a sweep).
      */
     public record Options(
             String bucket,
@@ -90,32 +103,43 @@ public final class LocalPipeline implements AutoCloseable {
             Path dataDir,
             IngestDecorator ingestDecorator,
             HandlerDecorator workerDecorator,
-            HandlerDecorator writerDecorator) {
+            HandlerDecorator writerDecorator,
+            boolean uploadTrigger) {
 
         public static Options defaults() {
             return new Options("batch-inference", ChunkLimits.defaults(), PipelineConfig.DEFAULT_INFERENCE_BATCH_ROWS,
                     Math.max(1, Runtime.getRuntime().availableProcessors()), 1, Duration.ofSeconds(1), null,
-                    IngestDecorator.NONE, HandlerDecorator.NONE, HandlerDecorator.NONE);
+                    IngestDecorator.NONE, HandlerDecorator.NONE, HandlerDecorator.NONE, true);
         }
 
         public Options withChunkLimits(ChunkLimits limits) {
             return new Options(bucket, limits, inferenceBatchRows, workerEnvironments, writerEnvironments, retryDelay,
-                    dataDir, ingestDecorator, workerDecorator, writerDecorator);
+                    dataDir, ingestDecorator, workerDecorator, writerDecorator, uploadTrigger);
         }
 
         public Options withEnvironments(int workers, int writers) {
             return new Options(bucket, chunkLimits, inferenceBatchRows, workers, writers, retryDelay, dataDir,
-                    ingestDecorator, workerDecorator, writerDecorator);
+                    ingestDecorator, workerDecorator, writerDecorator, uploadTrigger);
         }
 
         public Options withDecorators(HandlerDecorator worker, HandlerDecorator writer) {
             return new Options(bucket, chunkLimits, inferenceBatchRows, workerEnvironments, writerEnvironments,
-                    retryDelay, dataDir, ingestDecorator, worker, writer);
+                    retryDelay, dataDir, ingestDecorator, worker, writer, uploadTrigger);
         }
 
         public Options withIngestDecorator(IngestDecorator ingest) {
             return new Options(bucket, chunkLimits, inferenceBatchRows, workerEnvironments, writerEnvironments,
-                    retryDelay, dataDir, ingest, workerDecorator, writerDecorator);
+                    retryDelay, dataDir, ingest, workerDecorator, writerDecorator, uploadTrigger);
+        }
+
+        public Options withUploadTrigger(boolean on) {
+            return new Options(bucket, chunkLimits, inferenceBatchRows, workerEnvironments, writerEnvironments,
+                    retryDelay, dataDir, ingestDecorator, workerDecorator, writerDecorator, on);
+        }
+
+        public Options withBucket(String name) {
+            return new Options(name, chunkLimits, inferenceBatchRows, workerEnvironments, writerEnvironments,
+                    retryDelay, dataDir, ingestDecorator, workerDecorator, writerDecorator, uploadTrigger);
         }
     }
 
@@ -136,8 +160,7 @@ public final class LocalPipeline implements AutoCloseable {
     public interface IngestDecorator {
         IngestDecorator NONE = (environment, handler) -> handler;
 
-        RequestHandler<S3Event, List<JobIngestor.Outcome>> decorate(
-                Map<String, String> environment, RequestHandler<S3Event, List<JobIngestor.Outcome>> handler);
+        IngestFunction decorate(Map<String, String> environment, IngestFunction handler);
     }
 
     private record Queue(String url, String arn, String dlqUrl, String dlqArn) {
@@ -159,7 +182,8 @@ public final class LocalPipeline implements AutoCloseable {
     private SqsClient sqs;
     private Map<String, String> environment;
     private PipelineServices services;
-    private RequestHandler<S3Event, List<JobIngestor.Outcome>> ingest;
+    private IngestFunction ingest;
+    private ScheduledExecutorService schedule;
     private Notifications notifications;
     private boolean bucketCreated;
 
@@ -229,8 +253,17 @@ public final class LocalPipeline implements AutoCloseable {
         env.put(PipelineConfig.RESULTS_QUEUE_URL, results.url);
         this.environment = Map.copyOf(env);
         this.services = newServices();
-        this.ingest = options.ingestDecorator().decorate(environment, new IngestTriggerHandler(newServices()));
-        this.notifications = endpoints.notifiesNatively() && notifyQueue() ? Notifications.NATIVE : Notifications.RAISED;
+        this.ingest = options.ingestDecorator().decorate(environment,
+                IngestFunction.of(new IngestTriggerHandler(newServices())));
+        if (!options.uploadTrigger()) {
+            this.notifications = Notifications.OFF;
+        } else if (endpoints.notifiesNatively() && notifyQueue()) {
+            this.notifications = Notifications.NATIVE;
+        } else if (endpoints.onObjectCreated(this::objectCreated)) {
+            this.notifications = Notifications.EMULATED;
+        } else {
+            this.notifications = Notifications.RAISED;
+        }
 
         for (int i = 0; i < options.workerEnvironments(); i++) {
             poll("batch-worker-" + i, work.url, work.arn, QueueSettings.WORK.batchSize(),
@@ -388,6 +421,13 @@ public final class LocalPipeline implements AutoCloseable {
         created(key);
     }
 
+    /** The embedded S3's word of a created object: S3's notification, filtered as the template's trigger is. */
+    private void objectCreated(String createdIn, String key) {
+        if (bucket.equals(createdIn) && key.startsWith(JobKeys.INCOMING)) {
+            raiseCreated(key);
+        }
+    }
+
     /** After an upload: S3 notifies by itself, or the runtime does in its place. */
     private void created(String key) {
         if (notifications == Notifications.RAISED) {
@@ -397,15 +437,17 @@ public final class LocalPipeline implements AutoCloseable {
 
     /** Raises the S3 ObjectCreated notification for an existing object; asynchronous, like S3 → Lambda. */
     private void raiseCreated(String key) {
-        ObjectStore.StoredObject object = store().head(key)
-                .orElseThrow(() -> new IllegalArgumentException("no object at " + key));
-        S3Event event = S3Notifications.parse(S3Notifications.objectCreatedJson(bucket, object, endpoints.region()));
         pendingNotifications.incrementAndGet();
         s3Invocations.submit(() -> {
             try {
+                Optional<ObjectStore.StoredObject> object = store().head(key);
+                if (object.isEmpty()) {
+                    return; // gone again before S3 would have notified
+                }
+                String event = S3Notifications.objectCreatedJson(bucket, object.get(), endpoints.region());
                 for (int attempt = 1; attempt <= S3_INVOKE_ATTEMPTS; attempt++) {
                     try {
-                        ingest.handleRequest(event, new LocalContext("ingest-trigger", 900_000));
+                        ingest.invoke(event, new LocalContext("ingest-trigger", 900_000));
                         return;
                     } catch (RuntimeException e) {
                         LOG.warn("ingest-trigger failed on {} (attempt {} of {}): {}", key, attempt, S3_INVOKE_ATTEMPTS,
@@ -416,6 +458,47 @@ public final class LocalPipeline implements AutoCloseable {
                 pendingNotifications.decrementAndGet();
             }
         });
+    }
+
+    /**
+     * Fires the schedule once: ingest-trigger gets EventBridge's "Scheduled Event" and sweeps, as the
+     * deployed stack's schedule makes it do.
+     */
+    public IngestReport sweep() {
+        String event = "{\"version\":\"0\",\"id\":\"" + java.util.UUID.randomUUID() + "\",\"detail-type\":\"Scheduled Event\","
+                + "\"source\":\"aws.events\",\"account\":\"" + EmbeddedEmulators.ACCOUNT + "\",\"time\":\""
+                + java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + "\",\"region\":\""
+                + endpoints.region() + "\",\"resources\":[\"arn:aws:events:" + endpoints.region() + ":"
+                + EmbeddedEmulators.ACCOUNT + ":rule/local-schedule\"],\"detail\":{}}";
+        return ingest.invoke(event, new LocalContext("ingest-trigger", 900_000));
+    }
+
+    /** Fires the schedule every {@code interval} from now until close; errors are logged, not fatal. */
+    public synchronized void schedule(Duration interval) {
+        if (schedule != null) {
+            throw new IllegalStateException("a schedule is running already");
+        }
+        schedule = Executors.newSingleThreadScheduledExecutor(daemon("schedule"));
+        schedule.scheduleWithFixedDelay(() -> {
+            try {
+                sweep();
+            } catch (RuntimeException e) {
+                LOG.warn("the scheduled run failed: {}", e.toString());
+            }
+        }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * After a restart on a bucket that outlived the last run (the queues did not): starts inputs that have no
+     * job and re-drives every unfinished job, so work in flight at the stop is finished, each row once.
+     */
+    public JobSweeper.SweepReport resume() {
+        PipelineServices s = newServices();
+        java.time.Clock clock = java.time.Clock.systemUTC();
+        JobIngestor ingestor = new JobIngestor(bucket, s.store(), s.models(), s.workQueue(), s.resultsQueue(),
+                s.config().chunkLimits(), s.config().data(), s.config().limits(), clock);
+        return new JobSweeper(bucket, s.store(), ingestor, new JobRedriver(s.store(), s.workQueue(), s.resultsQueue(), clock),
+                s.resultsQueue(), s.config().stalledJobAfter(), clock).resume();
     }
 
     /** The id of the job an object's current version makes. */
@@ -448,6 +531,10 @@ public final class LocalPipeline implements AutoCloseable {
 
     @Override
     public void close() {
+        if (schedule != null) {
+            schedule.shutdownNow();
+        }
+        endpoints.onObjectCreated(ObjectCreatedListener.NONE);
         eventSources.forEach(SqsEventSource::stop);
         s3Invocations.shutdownNow();
         for (Thread t : pollers) {

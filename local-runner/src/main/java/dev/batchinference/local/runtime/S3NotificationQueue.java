@@ -1,13 +1,11 @@
 package dev.batchinference.local.runtime;
 
 import com.amazonaws.services.lambda.runtime.RequestHandler;
-import com.amazonaws.services.lambda.runtime.events.S3Event;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.batchinference.job.JobKeys;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -19,7 +17,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 /**
  * Where S3 can notify SQS itself (moto, LocalStack, AWS): the bucket sends ObjectCreated under
  * {@code incoming/} to a queue, and the runtime reads that queue back into the ingest function, each
- * message's body parsed as the {@link S3Event} S3 wrote, so ingest meets the real notification.
+ * message's body, the JSON S3 wrote, so ingest meets the real notification.
  */
 final class S3NotificationQueue {
     private static final Logger LOG = LoggerFactory.getLogger(S3NotificationQueue.class);
@@ -66,17 +64,16 @@ final class S3NotificationQueue {
      * {@code s3:TestEvent} is acknowledged and dropped; a message that fails is reported, so it comes back
      * and, after the queue's receive limit, moves to its DLQ.
      */
-    static RequestHandler<SQSEvent, SQSBatchResponse> ingestFrom(RequestHandler<S3Event, ?> ingest) {
+    static RequestHandler<SQSEvent, SQSBatchResponse> ingestFrom(IngestFunction ingest) {
         return (event, context) -> {
             List<SQSBatchResponse.BatchItemFailure> failures = new ArrayList<>();
             for (SQSEvent.SQSMessage message : event.getRecords()) {
                 try {
-                    Optional<S3Event> notification = S3Notifications.parseQueued(message.getBody());
-                    if (notification.isEmpty()) {
+                    if (S3Notifications.parseQueued(message.getBody()).isEmpty()) {
                         LOG.debug("s3:TestEvent on the notification queue: S3 confirms the configuration");
                         continue;
                     }
-                    ingest.handleRequest(notification.get(), context);
+                    ingest.invoke(message.getBody(), context);
                 } catch (RuntimeException e) {
                     LOG.warn("ingest-trigger failed on notification {}; it will be retried: {}", message.getMessageId(),
                             e.toString());

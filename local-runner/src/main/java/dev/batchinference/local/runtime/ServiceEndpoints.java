@@ -1,5 +1,6 @@
 package dev.batchinference.local.runtime;
 
+import dev.batchinference.local.emulator.ObjectCreatedListener;
 import java.net.URI;
 
 /**
@@ -30,6 +31,14 @@ public interface ServiceEndpoints extends AutoCloseable {
      * them rather than raising its own stand-in notifications.
      */
     boolean notifiesNatively();
+
+    /**
+     * Has the listener told of every object created here, by any client, where these endpoints can (the
+     * embedded S3); false where they cannot.
+     */
+    default boolean onObjectCreated(ObjectCreatedListener listener) {
+        return false;
+    }
 
     /** Stops what was started for these endpoints, if anything. */
     @Override

@@ -1,7 +1,8 @@
 package dev.batchinference.local.endtoend;
 
 import com.amazonaws.services.lambda.runtime.RequestHandler;
-import com.amazonaws.services.lambda.runtime.events.S3Event;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.batchinference.ingest.IngestReport;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.batchinference.aws.AwsClients;
@@ -36,23 +37,26 @@ final class Faults {
      */
     static IngestDecorator deliveringEachEventTwice(Collection<JobIngestor.Outcome> outcomes) {
         return (environment, handler) -> (event, context) -> {
-            CompletableFuture<List<JobIngestor.Outcome>> other =
-                    CompletableFuture.supplyAsync(() -> handler.handleRequest(event, context));
-            List<JobIngestor.Outcome> all = new ArrayList<>(handler.handleRequest(event, context));
-            all.addAll(other.join());
+            CompletableFuture<IngestReport> other = CompletableFuture.supplyAsync(() -> handler.invoke(event, context));
+            List<JobIngestor.Outcome> all = new ArrayList<>(handler.invoke(event, context).jobs());
+            all.addAll(other.join().jobs());
             outcomes.addAll(all);
-            return all;
+            return IngestReport.ofJobs(all);
         };
     }
 
     /** Records the name of every event ingest receives (ObjectCreated:Put, ...) and every outcome. */
     static IngestDecorator recordingEvents(Collection<String> eventNames, Collection<JobIngestor.Outcome> outcomes) {
         return (environment, handler) -> (event, context) -> {
-            for (S3Event.S3EventNotificationRecord record : event.getRecords()) {
-                eventNames.add(record.getEventName());
+            JsonNode records;
+            try {
+                records = JsonCodec.mapper().readTree(event).path("Records");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
             }
-            List<JobIngestor.Outcome> result = handler.handleRequest(event, context);
-            outcomes.addAll(result);
+            records.forEach(record -> eventNames.add(record.path("eventName").asText()));
+            IngestReport result = handler.invoke(event, context);
+            outcomes.addAll(result.jobs());
             return result;
         };
     }

@@ -2,8 +2,7 @@ package dev.batchinference.local.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.amazonaws.services.lambda.runtime.RequestHandler;
-import com.amazonaws.services.lambda.runtime.events.S3Event;
+import dev.batchinference.ingest.IngestReport;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.batchinference.storage.ObjectStore;
@@ -30,9 +29,9 @@ class S3NotificationQueueTest {
     @Test
     void eachNotificationReachesIngestTheTestEventIsDroppedAndAnUnreadableMessageIsReported() {
         List<String> ingestedKeys = new ArrayList<>();
-        RequestHandler<S3Event, List<String>> ingest = (event, context) -> {
-            event.getRecords().forEach(r -> ingestedKeys.add(r.getS3().getObject().getKey()));
-            return List.of();
+        IngestFunction ingest = (json, context) -> {
+            S3Notifications.parse(json).getRecords().forEach(r -> ingestedKeys.add(r.getS3().getObject().getKey()));
+            return IngestReport.ofJobs(List.of());
         };
         SQSEvent batch = new SQSEvent();
         batch.setRecords(List.of(
@@ -50,7 +49,7 @@ class S3NotificationQueueTest {
 
     @Test
     void aNotificationIngestFailsOnIsReportedForRetry() {
-        RequestHandler<S3Event, List<String>> failing = (event, context) -> {
+        IngestFunction failing = (json, context) -> {
             throw new IllegalStateException("S3 unavailable");
         };
         SQSEvent batch = new SQSEvent();
