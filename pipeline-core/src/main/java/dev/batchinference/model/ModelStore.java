@@ -108,6 +108,62 @@ public final class ModelStore {
         }
     }
 
+    /** Names of the models in the bucket (those with a current version or any published one), sorted. */
+    public java.util.List<String> names() {
+        return store.list(JobKeys.MODELS).stream()
+                .map(k -> k.substring(JobKeys.MODELS.length()))
+                .filter(rest -> rest.indexOf('/') > 0)
+                .map(rest -> rest.substring(0, rest.indexOf('/')))
+                .distinct().sorted().toList();
+    }
+
+    /** The versions published for a model (those with a manifest), oldest first where they are numbers. */
+    public java.util.List<String> versions(String name) {
+        String prefix = JobKeys.MODELS + name + "/versions/";
+        return store.list(prefix).stream()
+                .filter(k -> k.endsWith("/" + ModelManifest.MANIFEST_FILE))
+                .map(k -> k.substring(prefix.length(), k.length() - ModelManifest.MANIFEST_FILE.length() - 1))
+                .filter(v -> !v.contains("/"))
+                .sorted(java.util.Comparator.comparing((String v) -> v.matches("\\d{1,18}") ? Long.parseLong(v) : Long.MAX_VALUE)
+                        .thenComparing(v -> v))
+                .toList();
+    }
+
+    /** The model's current.json, if it has one. */
+    public java.util.Optional<ModelPointer> current(String name) {
+        try (InputStream in = store.read(JobKeys.modelPointer(name))) {
+            return java.util.Optional.of(JsonCodec.read(in.readAllBytes(), ModelPointer.class));
+        } catch (NoSuchKeyException e) {
+            return java.util.Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A published version's manifest; a missing or unreadable one is an error naming its key. */
+    public ModelManifest manifest(String name, String version) {
+        return readManifest(name, version);
+    }
+
+    /**
+     * Makes a published version current, after checking that its manifest is valid and its ONNX file is in
+     * place with the size the manifest gives; one PUT of {@code current.json}, which S3 replaces atomically.
+     */
+    public ModelRef promote(String name, String version) {
+        ModelManifest manifest = readManifest(name, version);
+        ModelManifest.ModelFile file = manifest.onnxFile();
+        String key = JobKeys.modelVersion(name, version) + file.path();
+        ObjectStore.StoredObject onnx = store.head(key).orElseThrow(() -> new PipelineException(
+                FailureReason.MODEL_FILE_MISSING, "model '" + name + "' version '" + version + "' has no file at " + key));
+        if (file.size() > 0 && onnx.size() != file.size()) {
+            throw new PipelineException(FailureReason.CHECKSUM_MISMATCH, key + " holds " + onnx.size()
+                    + " bytes but the manifest says " + file.size());
+        }
+        ModelRef ref = new ModelRef(name, version, file.sha256());
+        promote(ref);
+        return ref;
+    }
+
     /** Uploads a model version (its ONNX file and manifest) without making it current. */
     public ModelRef publish(Path onnxFile, ModelManifest manifest) {
         String sha256 = sha256(onnxFile);

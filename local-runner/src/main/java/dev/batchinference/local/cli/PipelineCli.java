@@ -6,10 +6,11 @@ import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code ./pipeline} command: the whole pipeline, or the worker's path alone, on this machine. */
+/** The {@code ./pipeline} command: the pipeline on this machine, and control of a running one (local or deployed). */
 @Command(name = "pipeline", mixinStandardHelpOptions = true, version = "batch-inference 0.1.0",
         description = "Event-driven batch inference with ONNX Runtime: the AWS pipeline, run on this machine.",
-        subcommands = {RunCommand.class, PredictCommand.class, dev.batchinference.local.bench.BenchCommand.class})
+        subcommands = {RunCommand.class, PredictCommand.class, ServeCommand.class, SubmitCommand.class, StatusCommand.class,
+                RedriveCommand.class, SweepCommand.class, ModelsCommand.class, dev.batchinference.local.bench.BenchCommand.class})
 public final class PipelineCli implements Runnable {
 
     @Override
@@ -32,9 +33,13 @@ public final class PipelineCli implements Runnable {
                 commandLine.getErr().println("error: " + p.reason() + ": " + p.getMessage());
                 return 1;
             }
-            if (e instanceof UsageException u) {
-                commandLine.getErr().println("error: " + u.getMessage());
+            if (e instanceof UsageException || e instanceof IllegalArgumentException) {
+                commandLine.getErr().println("error: " + e.getMessage());
                 return 2;
+            }
+            if (e instanceof software.amazon.awssdk.core.exception.SdkException sdk) {
+                commandLine.getErr().println("error: " + TargetOptions.rootMessage(sdk));
+                return 3;
             }
             commandLine.getErr().println("error: " + e);
             return 3;

@@ -1,21 +1,15 @@
 package dev.batchinference.local.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.batchinference.config.PipelineConfig;
 import dev.batchinference.job.JobKeys;
-import dev.batchinference.job.JobState;
 import dev.batchinference.job.JobSummary;
-import dev.batchinference.json.JsonCodec;
 import dev.batchinference.local.runtime.LocalPipeline;
 import dev.batchinference.model.ModelRef;
-import dev.batchinference.storage.ObjectStore;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -98,9 +92,12 @@ final class RunCommand implements Callable<Integer> {
             Files.createDirectories(out);
             List<ObjectNode> reports = new ArrayList<>();
             for (Map.Entry<Submitted, Optional<JobSummary>> e : ends.entrySet()) {
-                reports.add(report(pipeline.store(), e.getKey(), e.getValue()));
+                Submitted job = e.getKey();
+                reports.add(JobReports.report(pipeline.store(), out, job.jobId(), job.file().toString(), job.key(), model,
+                        e.getValue(), timeout));
             }
-            print(reports, err, (System.nanoTime() - started) / 1_000_000);
+            JobReports.print(reports, json);
+            err.printf("done in %.1f s%n", (System.nanoTime() - started) / 1e9);
             return reports.stream().allMatch(r -> "SUCCEEDED".equals(r.path("state").asText())) ? 0 : 1;
         }
     }
@@ -126,73 +123,6 @@ final class RunCommand implements Callable<Integer> {
             ends.putIfAbsent(job, Optional.empty());
         }
         return ends;
-    }
-
-    private ObjectNode report(ObjectStore store, Submitted job, Optional<JobSummary> end) throws IOException {
-        ObjectNode r = JsonCodec.mapper().createObjectNode();
-        r.put("jobId", job.jobId());
-        r.put("input", job.file().toString());
-        r.put("model", model);
-        if (end.isEmpty()) {
-            r.put("state", JobState.RUNNING.name());
-            r.put("reason", "TIMEOUT");
-            r.put("message", "the job had not ended after " + timeout + " (raise --timeout)");
-            return r;
-        }
-        JobSummary s = end.get();
-        r.put("modelVersion", s.modelVersion());
-        r.put("state", s.state().name());
-        r.put("reason", s.reason() == null ? null : s.reason().name());
-        r.put("message", s.message());
-        r.put("rowsIn", s.rowsIn());
-        r.put("rowsOut", s.rowsOut());
-        r.put("rowsRejected", s.rowsRejected());
-        r.put("chunks", s.chunks());
-        r.put("output", copy(store, s.output()));
-        r.put("errors", copy(store, s.errors()));
-        r.put("summary", copy(store, JobKeys.summary(job.key())));
-        r.put("durationMs", s.durationMs());
-        return r;
-    }
-
-    private String copy(ObjectStore store, String key) throws IOException {
-        if (key == null) {
-            return null;
-        }
-        Path target = out.resolve(key.substring(key.lastIndexOf('/') + 1));
-        try (InputStream in = store.read(key)) {
-            Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
-        }
-        return target.toString();
-    }
-
-    private void print(List<ObjectNode> reports, PrintStream err, long wallMs) {
-        if (json) {
-            ObjectNode doc = JsonCodec.mapper().createObjectNode();
-            ArrayNode array = doc.putArray("jobs");
-            reports.forEach(array::add);
-            System.out.println(doc.toPrettyString());
-            return;
-        }
-        for (ObjectNode r : reports) {
-            String state = r.path("state").asText();
-            System.out.printf("%-9s %s  job %s  model %s v%s%n", state, r.path("input").asText(), r.path("jobId").asText(),
-                    r.path("model").asText(), r.path("modelVersion").asText("?"));
-            if (r.hasNonNull("rowsIn")) {
-                System.out.printf("          %,d rows in, %,d predicted, %,d rejected, %d chunk(s), %,d ms%n",
-                        r.path("rowsIn").asLong(), r.path("rowsOut").asLong(), r.path("rowsRejected").asLong(),
-                        r.path("chunks").asInt(), r.path("durationMs").asLong());
-            }
-            if (r.hasNonNull("reason")) {
-                System.out.printf("          %s: %s%n", r.path("reason").asText(), r.path("message").asText());
-            }
-            for (String field : List.of("output", "errors", "summary")) {
-                if (r.hasNonNull(field)) {
-                    System.out.printf("          %-8s %s%n", field, r.path(field).asText());
-                }
-            }
-        }
-        err.printf("done in %.1f s%n", wallMs / 1000.0);
     }
 
     private static void sleep(long millis) {

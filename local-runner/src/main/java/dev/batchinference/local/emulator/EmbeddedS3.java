@@ -17,8 +17,8 @@ public final class EmbeddedS3 implements AutoCloseable {
 
     // Fixed, well-known local credentials: the proxy still checks SigV4 signatures, so clients exercise
     // the same signing path as against AWS, but nothing secret is involved.
-    private static final String ACCESS_KEY = "local-access-key";
-    private static final String SECRET_KEY = "local-secret-key";
+    public static final String ACCESS_KEY = "local-access-key";
+    public static final String SECRET_KEY = "local-secret-key";
 
     private final NotifyingBlobStore store;
     private final S3Proxy proxy;

@@ -23,7 +23,10 @@ public final class EmbeddedSqs implements AutoCloseable {
     public static EmbeddedSqs start(int port, String region, String accountId) {
         // Our own actor system, so that we can always shut it down: when the bind fails (port taken),
         // ElasticMQ's stop fails too and would leave its non-daemon threads keeping the JVM alive.
-        ActorSystem actors = ActorSystem.create("elasticmq");
+        // and no JVM shutdown hook of Pekko's own: `serve` stops it from its hook, which Pekko's would race
+        ActorSystem actors = ActorSystem.create("elasticmq", com.typesafe.config.ConfigFactory
+                .parseString("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off")
+                .withFallback(com.typesafe.config.ConfigFactory.load()));
         try {
             SQSRestServer server = SQSRestServerBuilder
                     .withActorSystem(actors)

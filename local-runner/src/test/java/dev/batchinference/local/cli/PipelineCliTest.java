@@ -6,9 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.batchinference.json.JsonCodec;
 import dev.batchinference.testing.Samples;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -19,23 +16,8 @@ class PipelineCliTest {
     @TempDir
     Path dir;
 
-    private record Result(int exitCode, String stdout, String stderr) {
-    }
-
-    private static Result cli(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
-            int code = PipelineCli.execute(args);
-            return new Result(code, stdout.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
+    private static Cli.Result cli(String... args) {
+        return Cli.run(args);
     }
 
     private String models() {
@@ -47,9 +29,9 @@ class PipelineCliTest {
         Path bad = dir.resolve("no-petals.csv");
         Files.writeString(bad, "id,sepal_length,sepal_width\n1,5.1,3.5\n");
 
-        Result ok = cli("run", Samples.data("iris.csv").toString(), "--model", "iris", "--models", models(),
+        Cli.Result ok = cli("run", Samples.data("iris.csv").toString(), "--model", "iris", "--models", models(),
                 "--out", dir.resolve("out").toString(), "--chunk-rows", "40", "--json");
-        Result failed = cli("run", bad.toString(), "--model", "iris", "--models", models(),
+        Cli.Result failed = cli("run", bad.toString(), "--model", "iris", "--models", models(),
                 "--out", dir.resolve("out").toString(), "--json");
 
         assertThat(ok.exitCode()).as(ok.stderr()).isZero();
@@ -77,7 +59,7 @@ class PipelineCliTest {
         Files.writeString(input, Files.readString(Samples.data("iris.csv")) + "151,x,3.0,4.0,1.0,unknown\n");
         Path out = dir.resolve("predictions.csv");
 
-        Result result = cli("predict", input.toString(), "--model", Samples.model("iris").toString(),
+        Cli.Result result = cli("predict", input.toString(), "--model", Samples.model("iris").toString(),
                 "--out", out.toString());
 
         assertThat(result.exitCode()).as(result.stderr()).isZero();
@@ -88,8 +70,8 @@ class PipelineCliTest {
 
     @Test
     void mistakesGetOneLineThatNamesTheProblem() {
-        Result noModel = cli("run", Samples.data("iris.csv").toString(), "--model", "nosuch", "--models", models());
-        Result noFile = cli("predict", dir.resolve("missing.csv").toString(), "--model", "iris", "--out", "x.csv");
+        Cli.Result noModel = cli("run", Samples.data("iris.csv").toString(), "--model", "nosuch", "--models", models());
+        Cli.Result noFile = cli("predict", dir.resolve("missing.csv").toString(), "--model", "iris", "--out", "x.csv");
 
         assertThat(noModel.exitCode()).isEqualTo(2);
         assertThat(noModel.stderr()).contains("no model 'nosuch'").contains("available: fraud, iris")

@@ -31,6 +31,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -195,7 +196,7 @@ class LambdaPackagesEndToEndTest {
         s3.putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromBytes(sample(file)));
         HeadObjectResponse head = s3.headObject(b -> b.bucket(BUCKET).key(key));
 
-        JsonNode outcomes = JSON.readTree(ingest.invoke(s3Notification(key, head), INVOCATION_TIMEOUT));
+        JsonNode outcomes = JSON.readTree(ingest.invoke(s3Notification(key, head), INVOCATION_TIMEOUT)).path("jobs");
         assertThat(outcomes).as("ingest-trigger's outcome").hasSize(1);
 
         String stem = "output/" + folder.substring("incoming/".length()) + "iris";
@@ -218,6 +219,24 @@ class LambdaPackagesEndToEndTest {
             }
             PredictionAssertions.assertSamePredictions(Samples.csv(csv.toString()), expected);
         }
+        everyRequestWasAllowedByTheFunctionsRole();
+    }
+
+    @Test
+    void aScheduledRunStartsAnInputWhoseNotificationNeverCame() throws Exception {
+        String key = "incoming/iris/left for the window/iris.csv";
+        s3.putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromBytes(sample("iris.csv")));
+
+        JsonNode report = JSON.readTree(ingest.invoke(java.nio.file.Files.readString(
+                Samples.root().resolve("events/eventbridge-scheduled.json")), INVOCATION_TIMEOUT)).path("sweep");
+
+        assertThat(report.path("started")).as(report.toString()).anySatisfy(o ->
+                assertThat(o.path("key").asText()).isEqualTo(key));
+        JsonNode summary = runUntilEnded("output/iris/left for the window/iris.summary.json");
+        assertThat(summary.path("state").asText()).as(summary.toString()).isEqualTo("SUCCEEDED");
+        JsonNode again = JSON.readTree(ingest.invoke(java.nio.file.Files.readString(
+                Samples.root().resolve("events/eventbridge-scheduled.json")), INVOCATION_TIMEOUT)).path("sweep");
+        assertThat(again.path("started")).as("a second run finds every input jobbed").isEmpty();
         everyRequestWasAllowedByTheFunctionsRole();
     }
 

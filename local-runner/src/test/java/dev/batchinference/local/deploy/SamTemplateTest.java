@@ -333,8 +333,10 @@ class SamTemplateTest {
                                 assertThat(statement.path("Condition").path("StringLike").has("s3:prefix"))
                                         .as(sid + ": listing is limited by prefix").isTrue();
                             } else {
+                                // a prefix, or a prefix narrowed to a kind of object (output/*.summary.json)
                                 assertThat(resource).as(sid + ": objects under one of the pipeline's prefixes")
-                                        .matches(java.util.regex.Pattern.quote(bucketArn) + "/(incoming|models|jobs|output)/\\*");
+                                        .matches(java.util.regex.Pattern.quote(bucketArn)
+                                                + "/(incoming|models|jobs|output)/\\*(\\.summary\\.json)?");
                             }
                         }
                     } else if (action.startsWith("sqs:")) {
@@ -385,12 +387,14 @@ class SamTemplateTest {
         // The grants, audited against the code (LambdaPackagesEndToEndTest checks the requests the functions
         // make against them). ingest-trigger reads inputs and models, heads and writes job state, stages
         // chunks of a .csv.gz in multipart uploads; it sends chunk tasks, and sends a job rejected while
-        // planning straight to the results queue (only results-writer writes output/).
+        // planning straight to the results queue (only results-writer writes output/). Its scheduled run
+        // reads summaries, to tell inputs whose job state expired, and asks the writer to end stalled jobs.
         assertThat(grants("IngestTriggerRole")).containsExactlyInAnyOrderElementsOf(with(logs, "IngestTriggerLogGroup",
                 "s3:GetObject incoming/*", "s3:GetObject models/*", "s3:GetObject jobs/*",
+                "s3:GetObject output/*.summary.json",
                 "s3:PutObject jobs/*", "s3:AbortMultipartUpload jobs/*",
                 "s3:ListBucket bucket", "s3:ListBucket prefix incoming/*", "s3:ListBucket prefix models/*",
-                "s3:ListBucket prefix jobs/*",
+                "s3:ListBucket prefix jobs/*", "s3:ListBucket prefix output/*",
                 "sqs:SendMessage WorkQueue", "sqs:SendMessage ResultsQueue", "sqs:SendMessage IngestFailedEventsQueue"));
         // batch-worker reads inputs (its chunk's range), models, job state and staged chunks, writes parts
         assertThat(grants("BatchWorkerRole")).containsExactlyInAnyOrderElementsOf(with(logs, "BatchWorkerLogGroup",

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.batchinference.aws.AwsClients;
 import dev.batchinference.config.PipelineConfig;
 import dev.batchinference.config.PipelineConfig.ChunkLimits;
@@ -16,6 +17,7 @@ import dev.batchinference.job.JobPlan;
 import dev.batchinference.job.JobState;
 import dev.batchinference.job.JobSummary;
 import dev.batchinference.json.JsonCodec;
+import dev.batchinference.local.cli.Cli;
 import dev.batchinference.local.runtime.LocalPipeline;
 import dev.batchinference.local.runtime.LocalPipeline.HandlerDecorator;
 import dev.batchinference.model.ModelRef;
@@ -29,6 +31,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
 import java.util.Set;
@@ -38,6 +41,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -223,10 +227,11 @@ public abstract class EndToEndScenarios {
     }
 
     @Test
-    void aChunkThatKeepsFailingReachesTheDlqAndEndsItsJobFailed() {
+    void aChunkThatKeepsFailingEndsItsJobFailedAndARedriveFromTheCliRerunsOnlyThatChunk() throws Exception {
+        AtomicBoolean failing = new AtomicBoolean(true);
         LocalPipeline.Options fourChunks = LocalPipeline.Options.defaults().withEnvironments(2, 1)
                 .withChunkLimits(new ChunkLimits(40, Long.MAX_VALUE))
-                .withDecorators(Faults.alwaysFailingOn(2), HandlerDecorator.NONE);
+                .withDecorators(Faults.failingOnWhile(2, failing), HandlerDecorator.NONE);
         try (LocalPipeline pipeline = start(fourChunks)) {
             pipeline.publishModel(Samples.model("iris"));
             String key = pipeline.submit(Samples.data("iris.csv"), "iris");
@@ -241,7 +246,99 @@ public abstract class EndToEndScenarios {
                     .containsExactly(JobKeys.summary(key));
             assertThat(JsonCodec.read(text(pipeline, JobKeys.summary(key)), JobSummary.class).state())
                     .isEqualTo(JobState.FAILED);
+
+            // the fault is fixed; a user re-drives the job by the first characters of its id
+            failing.set(false);
+            String jobId = summary.jobId();
+            Cli.Result redrive = Cli.run(cliTarget(pipeline, "redrive", jobId.substring(0, 8)));
+            assertThat(redrive.exitCode()).as(redrive.stderr()).isZero();
+            assertThat(redrive.stdout()).contains("1 of 4 chunk(s) sent to the work queue [2]");
+            JobSummary again = awaitState(pipeline, jobId, JobState.SUCCEEDED);
+
+            assertThat(again.rowsOut()).isEqualTo(150);
+            assertSamePredictions(Samples.csv(text(pipeline, again.output())), Samples.csv(Samples.expected("iris.predictions.csv")));
+            Cli.Result status = Cli.run(cliTarget(pipeline, "status", jobId, "--json"));
+            assertThat(status.exitCode()).as(status.stderr()).isZero();
+            JsonNode shown = JsonCodec.mapper().readTree(status.stdout());
+            assertThat(shown.path("state").asText()).isEqualTo("SUCCEEDED");
+            assertThat(shown.path("redrives").asInt()).isEqualTo(1);
+            assertThat(shown.path("chunksDone").asInt()).isEqualTo(4);
         }
+    }
+
+    @Test
+    void anInputPutWhileTheUploadTriggerIsOffIsStartedByASweepFromTheCli() throws Exception {
+        try (LocalPipeline pipeline = start(LocalPipeline.Options.defaults().withUploadTrigger(false))) {
+            pipeline.publishModel(Samples.model("iris"));
+            String key = pipeline.submit(Samples.data("iris.csv"), "iris");
+            sleep(1_500);
+            assertThat(pipeline.jobs().jobIds()).as("no job before the sweep").isEmpty();
+
+            Cli.Result sweep = Cli.run(cliTarget(pipeline, "sweep"));
+            Cli.Result again = Cli.run(cliTarget(pipeline, "sweep", "--json"));
+
+            assertThat(sweep.exitCode()).as(sweep.stderr()).isZero();
+            assertThat(sweep.stdout()).contains("started", key);
+            assertThat(JsonCodec.mapper().readTree(again.stdout()).path("started").size()).as("found once").isZero();
+            assertThat(awaitEnd(pipeline, key).state()).isEqualTo(JobState.SUCCEEDED);
+            assertThat(pipeline.jobs().jobIds()).hasSize(1);
+        }
+    }
+
+    @Test
+    void aModelPublishedAndPromotedFromTheCliPredictsAFileSubmittedFromTheCli(@TempDir Path dir) throws Exception {
+        try (LocalPipeline pipeline = start(LocalPipeline.Options.defaults())) {
+            Path onnx = Samples.model("iris").resolve("model.onnx");
+            Cli.Result publish = Cli.run(cliTarget(pipeline, "models", "publish", "flowers", onnx.toString(),
+                    "--features", "sepal_length,sepal_width,petal_length,petal_width",
+                    "--labels", "setosa,versicolor,virginica"));
+            Cli.Result promote = Cli.run(cliTarget(pipeline, "models", "promote", "flowers", "1"));
+            Cli.Result list = Cli.run(cliTarget(pipeline, "models", "list"));
+            Cli.Result submit = Cli.run(cliTarget(pipeline, "submit", Samples.data("iris.csv").toString(), "--model", "flowers",
+                    "--prefix", "field trials", "--out", dir.toString(), "--json"));
+            Cli.Result table = Cli.run(cliTarget(pipeline, "status"));
+
+            assertThat(publish.exitCode()).as(publish.stderr()).isZero();
+            assertThat(publish.stdout()).contains("published flowers v1");
+            assertThat(promote.exitCode()).as(promote.stderr()).isZero();
+            assertThat(list.stdout()).containsPattern("flowers\\s+1\\s+\\*\\s+4\\s+3");
+            assertThat(submit.exitCode()).as(submit.stderr()).isZero();
+            JsonNode job = JsonCodec.mapper().readTree(submit.stdout()).path("jobs").get(0);
+            assertThat(job.path("state").asText()).isEqualTo("SUCCEEDED");
+            assertThat(job.path("modelVersion").asText()).isEqualTo("1");
+            assertSamePredictions(Samples.csv(Path.of(job.path("output").asText())),
+                    Samples.csv(Samples.expected("iris.predictions.csv")));
+            assertThat(table.stdout()).contains(job.path("jobId").asText(), "SUCCEEDED", "incoming/flowers/field trials/iris.csv");
+            assertThat(Cli.run(cliTarget(pipeline, "models", "promote", "flowers", "7")).exitCode()).isNotZero();
+        }
+    }
+
+    /** The CLI's arguments for a command against this pipeline's bucket and queues, as remote mode takes them. */
+    private static String[] cliTarget(LocalPipeline pipeline, String... command) {
+        Map<String, String> env = pipeline.environment();
+        List<String> args = new ArrayList<>(List.of(command));
+        args.addAll(List.of("--endpoint", env.get(PipelineConfig.S3_ENDPOINT),
+                "--sqs-endpoint", env.get(PipelineConfig.SQS_ENDPOINT),
+                "--bucket", pipeline.bucket(),
+                "--work-queue", env.get(PipelineConfig.WORK_QUEUE_URL),
+                "--results-queue", env.get(PipelineConfig.RESULTS_QUEUE_URL),
+                "--access-key-id", env.get(PipelineConfig.ACCESS_KEY_ID),
+                "--secret-access-key", env.get(PipelineConfig.SECRET_ACCESS_KEY),
+                "--region", env.get(PipelineConfig.REGION)));
+        return args.toArray(String[]::new);
+    }
+
+    /** Waits until the job has ended in {@code state} (a re-driven job ends a second time). */
+    private static JobSummary awaitState(LocalPipeline pipeline, String jobId, JobState state) {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            Optional<JobSummary> end = pipeline.jobs().terminal(jobId);
+            if (end.isPresent() && end.get().state() == state) {
+                return end.get();
+            }
+            sleep(100);
+        }
+        throw new AssertionError("job " + jobId + " did not end " + state + " within " + TIMEOUT);
     }
 
     @Test

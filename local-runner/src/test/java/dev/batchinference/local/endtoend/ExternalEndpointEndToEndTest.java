@@ -62,7 +62,8 @@ class ExternalEndpointEndToEndTest extends EndToEndScenarios {
         LocalPipeline pipeline = LocalPipeline.start(options, endpoint);
         // an endpoint named here is expected to notify: moto and LocalStack both do
         assertThat(pipeline.notifications()).as("how S3 at %s notifies ingest", endpoint)
-                .isEqualTo(LocalPipeline.Notifications.NATIVE);
+                .isEqualTo(options.uploadTrigger() ? LocalPipeline.Notifications.NATIVE
+                : LocalPipeline.Notifications.OFF);
         return pipeline;
     }
 }

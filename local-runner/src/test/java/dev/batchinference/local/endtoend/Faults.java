@@ -98,11 +98,16 @@ final class Faults {
 
     /** Reports one chunk's task as failed on every delivery, so SQS moves it to the DLQ in the end. */
     static HandlerDecorator alwaysFailingOn(int chunk) {
+        return failingOnWhile(chunk, new java.util.concurrent.atomic.AtomicBoolean(true));
+    }
+
+    /** Reports one chunk's task as failed on every delivery while {@code failing} holds (a fault that gets fixed). */
+    static HandlerDecorator failingOnWhile(int chunk, java.util.concurrent.atomic.AtomicBoolean failing) {
         return (environment, handler) -> (event, context) -> {
             List<SQSBatchResponse.BatchItemFailure> failures = new ArrayList<>();
             List<SQSEvent.SQSMessage> healthy = new ArrayList<>();
             for (SQSEvent.SQSMessage m : event.getRecords()) {
-                if (chunkOf(m) == chunk) {
+                if (failing.get() && chunkOf(m) == chunk) {
                     failures.add(new SQSBatchResponse.BatchItemFailure(m.getMessageId()));
                 } else {
                     healthy.add(m);

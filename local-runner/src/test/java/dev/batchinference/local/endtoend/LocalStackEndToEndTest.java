@@ -53,7 +53,8 @@ class LocalStackEndToEndTest extends EndToEndScenarios {
     protected LocalPipeline start(LocalPipeline.Options options) {
         LocalPipeline pipeline = LocalPipeline.start(options, endpoint);
         assertThat(pipeline.notifications()).as("how LocalStack's S3 notifies ingest")
-                .isEqualTo(LocalPipeline.Notifications.NATIVE);
+                .isEqualTo(options.uploadTrigger() ? LocalPipeline.Notifications.NATIVE
+                : LocalPipeline.Notifications.OFF);
         return pipeline;
     }
 }

@@ -1,0 +1,96 @@
+package dev.batchinference.local.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.batchinference.job.JobKeys;
+import dev.batchinference.job.JobState;
+import dev.batchinference.job.JobSummary;
+import dev.batchinference.json.JsonCodec;
+import dev.batchinference.storage.ObjectStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The end of a followed job as {@code run} and {@code submit} report it: the DESIGN.md {@code --json} fields,
+ * with outputs copied to a local folder, printed as a table or one JSON document.
+ */
+final class JobReports {
+    private JobReports() {
+    }
+
+    /** One job's report; its outputs are copied into {@code out} when it is not null. */
+    static ObjectNode report(ObjectStore store, Path out, String jobId, String input, String inputKey, String model,
+                             Optional<JobSummary> end, Duration timeout) throws IOException {
+        ObjectNode r = JsonCodec.mapper().createObjectNode();
+        r.put("jobId", jobId);
+        r.put("input", input);
+        r.put("model", model);
+        if (end.isEmpty()) {
+            r.put("state", JobState.RUNNING.name());
+            r.put("reason", "TIMEOUT");
+            r.put("message", "the job had not ended after " + timeout + " (raise --timeout; `./pipeline status "
+                    + jobId + " --follow` keeps watching)");
+            return r;
+        }
+        JobSummary s = end.get();
+        r.put("modelVersion", s.modelVersion());
+        r.put("state", s.state().name());
+        r.put("reason", s.reason() == null ? null : s.reason().name());
+        r.put("message", s.message());
+        r.put("rowsIn", s.rowsIn());
+        r.put("rowsOut", s.rowsOut());
+        r.put("rowsRejected", s.rowsRejected());
+        r.put("chunks", s.chunks());
+        r.put("output", copy(store, out, s.output()));
+        r.put("errors", copy(store, out, s.errors()));
+        r.put("summary", copy(store, out, JobKeys.summary(inputKey)));
+        r.put("durationMs", s.durationMs());
+        return r;
+    }
+
+    private static String copy(ObjectStore store, Path out, String key) throws IOException {
+        if (key == null || out == null) {
+            return key;
+        }
+        Files.createDirectories(out);
+        Path target = out.resolve(key.substring(key.lastIndexOf('/') + 1));
+        try (InputStream in = store.read(key)) {
+            Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+        return target.toString();
+    }
+
+    static void print(List<ObjectNode> reports, boolean json) {
+        if (json) {
+            ObjectNode doc = JsonCodec.mapper().createObjectNode();
+            ArrayNode array = doc.putArray("jobs");
+            reports.forEach(array::add);
+            System.out.println(doc.toPrettyString());
+            return;
+        }
+        for (ObjectNode r : reports) {
+            String state = r.path("state").asText();
+            System.out.printf("%-9s %s  job %s  model %s v%s%n", state, r.path("input").asText(), r.path("jobId").asText(),
+                    r.path("model").asText(), r.path("modelVersion").asText("?"));
+            if (r.hasNonNull("rowsIn")) {
+                System.out.printf("          %,d rows in, %,d predicted, %,d rejected, %d chunk(s), %,d ms%n",
+                        r.path("rowsIn").asLong(), r.path("rowsOut").asLong(), r.path("rowsRejected").asLong(),
+                        r.path("chunks").asInt(), r.path("durationMs").asLong());
+            }
+            if (r.hasNonNull("reason")) {
+                System.out.printf("          %s: %s%n", r.path("reason").asText(), r.path("message").asText());
+            }
+            for (String field : List.of("output", "errors", "summary")) {
+                if (r.hasNonNull(field)) {
+                    System.out.printf("          %-8s %s%n", field, r.path(field).asText());
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,161 @@
+package dev.batchinference.local.cli;
+
+import dev.batchinference.config.PipelineConfig;
+import dev.batchinference.ingest.JobSweeper;
+import dev.batchinference.job.JobKeys;
+import dev.batchinference.local.emulator.EmbeddedS3;
+import dev.batchinference.local.runtime.EmbeddedEmulators;
+import dev.batchinference.local.runtime.LocalPipeline;
+import dev.batchinference.model.ModelRef;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Keeps the embedded S3 and SQS up for other clients and runs the pipeline on what they drop under
+ * {@code incoming/}, as the deployed stack would; the bucket lives on disk and work left unfinished by the
+ * last stop is finished after a restart.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Serve embedded S3 (--port) and SQS (--port + 1) on 127.0.0.1 and process every object put under"
+                + " incoming/<model>/ by any client (aws CLI, boto3, the SDKs). Ctrl-C stops; a restart resumes.")
+final class ServeCommand implements Callable<Integer> {
+    static final int DEFAULT_PORT = 4566;
+    private static final Pattern RATE = Pattern.compile("rate\\((\\d+) (minute|minutes|hour|hours|day|days)\\)");
+
+    @Option(names = "--port", paramLabel = "P", description = "S3's port; SQS listens on P + 1 (default: ${DEFAULT-VALUE})")
+    int port = DEFAULT_PORT;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "where the bucket is kept across restarts (default: .pipeline/serve)")
+    Path data = Path.of(".pipeline", "serve");
+
+    @Option(names = "--models", paramLabel = "DIR",
+            description = "model folders published at start when the bucket has no model of that name (default: samples/models)")
+    Path modelsDir;
+
+    @Option(names = "--bucket", paramLabel = "NAME", description = "the bucket's name (default: " + TargetOptions.DEFAULT_BUCKET + ")")
+    String bucket = TargetOptions.DEFAULT_BUCKET;
+
+    @Option(names = "--schedule", paramLabel = "EXPR",
+            description = "fire the scheduled run (a sweep) every rate(N minutes|hours|days), as EventBridge would")
+    String schedule;
+
+    @Option(names = "--no-trigger", negatable = false,
+            description = "uploads do not start jobs; inputs wait for a sweep (--schedule or `./pipeline sweep`)")
+    boolean noTrigger;
+
+    @Option(names = "--chunk-rows", paramLabel = "N", description = "most rows per chunk (default: ${DEFAULT-VALUE})")
+    long chunkRows = PipelineConfig.DEFAULT_CHUNK_MAX_ROWS;
+
+    @Option(names = "--workers", paramLabel = "N", description = "worker execution environments (default: cores)")
+    int workers = Math.max(1, Runtime.getRuntime().availableProcessors());
+
+    @Override
+    public Integer call() throws Exception {
+        Duration every = schedule == null ? null : parseRate(schedule);
+        PrintStream err = System.err;
+        EmbeddedEmulators emulators;
+        try {
+            emulators = EmbeddedEmulators.start(data.resolve("s3"), port, port + 1);
+        } catch (RuntimeException e) {
+            throw new PipelineCli.UsageException("cannot serve on 127.0.0.1:" + port + " and " + (port + 1) + " ("
+                    + TargetOptions.rootMessage(e) + "); is another serve running? choose another --port");
+        }
+        LocalPipeline pipeline;
+        try {
+            pipeline = LocalPipeline.start(LocalPipeline.Options.defaults()
+                    .withBucket(bucket)
+                    .withUploadTrigger(!noTrigger)
+                    .withChunkLimits(new PipelineConfig.ChunkLimits(chunkRows, PipelineConfig.DEFAULT_CHUNK_MAX_BYTES))
+                    .withEnvironments(workers, 1), emulators);
+        } catch (RuntimeException e) {
+            emulators.close();
+            throw e;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            err.println("stopping; unfinished jobs resume at the next start");
+            try {
+                pipeline.close();
+            } finally {
+                emulators.close();
+                stopped.countDown();
+            }
+        }, "serve-shutdown"));
+
+        List<String> models = publishMissingModels(pipeline);
+        JobSweeper.SweepReport resumed = pipeline.resume();
+        if (every != null) {
+            pipeline.schedule(every);
+        }
+        banner(err, emulators, pipeline, models, resumed, every);
+        new JobLog(pipeline.store(), err).run(stopped);
+        return 0;
+    }
+
+    private List<String> publishMissingModels(LocalPipeline pipeline) throws java.io.IOException {
+        Path dir = modelsDir != null ? modelsDir : PipelineCli.home().resolve("samples/models");
+        List<String> lines = new ArrayList<>();
+        if (Files.isDirectory(dir)) {
+            try (var folders = Files.list(dir)) {
+                for (Path folder : folders.sorted().toList()) {
+                    if (Files.isRegularFile(folder.resolve("manifest.json"))) {
+                        String name = folder.getFileName().toString();
+                        if (pipeline.store().head(JobKeys.modelPointer(name)).isEmpty()) {
+                            pipeline.publishModel(folder);
+                        }
+                    }
+                }
+            }
+        }
+        for (String name : pipeline.models().names()) {
+            lines.add(name + pipeline.models().current(name).map(p -> " v" + p.version()).orElse(" (no current version)"));
+        }
+        return lines;
+    }
+
+    private void banner(PrintStream err, EmbeddedEmulators emulators, LocalPipeline pipeline, List<String> models,
+                        JobSweeper.SweepReport resumed, Duration every) {
+        err.printf("serving on 127.0.0.1 (Ctrl-C stops); the bucket is kept in %s%n", data.toAbsolutePath());
+        err.printf("  S3   %s   bucket %s%n", emulators.s3(), pipeline.bucket());
+        err.printf("  SQS  %s   queues %s, %s%n", emulators.sqs(), "work", "results");
+        err.printf("  models: %s%n", models.isEmpty() ? "none (./pipeline models publish NAME FILE)" : String.join(", ", models));
+        err.printf("  uploads %s%s%n", noTrigger ? "wait for a sweep (--no-trigger)" : "under incoming/<model>/ start jobs",
+                every == null ? "" : "; a sweep runs every " + schedule);
+        if (!resumed.redriven().isEmpty() || !resumed.started().isEmpty()) {
+            err.printf("  resumed %d unfinished job(s), started %d input(s) without a job%n", resumed.redriven().size(),
+                    resumed.started().size());
+        }
+        err.printf("%nfor the aws CLI and the SDKs:%n");
+        err.printf("  export AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_REGION=us-east-1%n",
+                EmbeddedS3.ACCESS_KEY, EmbeddedS3.SECRET_KEY);
+        err.printf("  aws --endpoint-url %s s3 cp samples/data/iris.csv s3://%s/incoming/iris/iris.csv%n",
+                emulators.s3(), pipeline.bucket());
+        err.printf("  aws --endpoint-url %s s3 ls --recursive s3://%s/output/%n%n", emulators.s3(), pipeline.bucket());
+    }
+
+    static Duration parseRate(String expression) {
+        Matcher m = RATE.matcher(expression.trim().toLowerCase(Locale.ROOT));
+        if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+            throw new PipelineCli.UsageException("--schedule takes rate(N minutes|hours|days), such as 'rate(1 minute)'"
+                    + (expression.startsWith("cron(") ? "; cron(...) is for the deployed stack's ScheduleExpression" : "")
+                    + ", not '" + expression + "'");
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2).replaceAll("s$", "")) {
+            case "minute" -> Duration.ofMinutes(n);
+            case "hour" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
+        };
+    }
+}

@@ -1,0 +1,155 @@
+package dev.batchinference.local.cli;
+
+import dev.batchinference.config.PipelineConfig;
+import dev.batchinference.config.PipelineServices;
+import dev.batchinference.local.emulator.EmbeddedS3;
+import dev.batchinference.local.runtime.QueueSettings;
+import java.net.URI;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import picocli.CommandLine.Option;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
+import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
+import software.amazon.awssdk.services.cloudformation.model.CloudFormationException;
+import software.amazon.awssdk.services.cloudformation.model.Output;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
+
+/**
+ * Which pipeline a command talks to: by default the local {@code ./pipeline serve} on 127.0.0.1; with
+ * {@code --endpoint} any S3/SQS endpoint (LocalStack, moto); with {@code --stack} a deployed stack, found
+ * through the standard AWS credential chain and the stack's outputs.
+ */
+final class TargetOptions {
+    static final String DEFAULT_BUCKET = "batch-inference";
+
+    @Option(names = "--endpoint", paramLabel = "URL",
+            description = "S3 and SQS endpoint (LocalStack, moto); default: the local serve at http://127.0.0.1:4566")
+    URI endpoint;
+
+    @Option(names = "--sqs-endpoint", paramLabel = "URL",
+            description = "SQS endpoint when it differs from --endpoint (the local serve's is its port + 1)")
+    URI sqsEndpoint;
+
+    @Option(names = "--stack", paramLabel = "NAME",
+            description = "a deployed stack: its bucket and queues from its outputs, AWS credentials and region as usual")
+    String stack;
+
+    @Option(names = "--bucket", paramLabel = "NAME", description = "the pipeline's bucket (default: " + DEFAULT_BUCKET + ")")
+    String bucket;
+
+    @Option(names = "--work-queue", paramLabel = "URL", description = "the work queue's URL (default: looked up by name)")
+    String workQueue;
+
+    @Option(names = "--results-queue", paramLabel = "URL", description = "the results queue's URL (default: looked up by name)")
+    String resultsQueue;
+
+    @Option(names = "--access-key-id", paramLabel = "ID",
+            description = "for --endpoint: the access key (default: AWS_ACCESS_KEY_ID, else the local serve's)")
+    String accessKeyId;
+
+    @Option(names = "--secret-access-key", paramLabel = "KEY",
+            description = "for --endpoint: the secret key (default: AWS_SECRET_ACCESS_KEY, else the local serve's)")
+    String secretAccessKey;
+
+    @Option(names = "--region", paramLabel = "REGION", description = "AWS region (default: AWS_REGION, the profile's, or us-east-1)")
+    String region;
+
+    /** What a command connected to, and the clients to reach it. */
+    record Target(String description, String bucket, PipelineServices services, Map<String, String> environment) {
+    }
+
+    Target connect() {
+        if (stack != null && endpoint != null) {
+            throw new PipelineCli.UsageException("give --stack or --endpoint, not both");
+        }
+        Map<String, String> env = new HashMap<>();
+        String description;
+        if (stack != null) {
+            env.put(PipelineConfig.REGION, region != null ? region : awsRegion());
+            Map<String, String> outputs = stackOutputs(env.get(PipelineConfig.REGION));
+            env.put(PipelineConfig.BUCKET, bucket != null ? bucket : required(outputs, "BucketName"));
+            env.put(PipelineConfig.WORK_QUEUE_URL, workQueue != null ? workQueue : required(outputs, "WorkQueueUrl"));
+            env.put(PipelineConfig.RESULTS_QUEUE_URL, resultsQueue != null ? resultsQueue : required(outputs, "ResultsQueueUrl"));
+            description = "stack " + stack + " in " + env.get(PipelineConfig.REGION);
+        } else {
+            URI s3 = endpoint != null ? endpoint : URI.create("http://127.0.0.1:" + ServeCommand.DEFAULT_PORT);
+            URI sqs = sqsEndpoint != null ? sqsEndpoint
+                    : endpoint != null ? endpoint : URI.create("http://127.0.0.1:" + (ServeCommand.DEFAULT_PORT + 1));
+            env.put(PipelineConfig.S3_ENDPOINT, s3.toString());
+            env.put(PipelineConfig.SQS_ENDPOINT, sqs.toString());
+            env.put(PipelineConfig.REGION, region != null ? region : Optional.ofNullable(System.getenv("AWS_REGION")).orElse("us-east-1"));
+            // the environment's keys where set (LocalStack and moto take any), else the local serve's
+            boolean ownKeys = System.getenv("AWS_ACCESS_KEY_ID") != null && System.getenv("AWS_SECRET_ACCESS_KEY") != null;
+            env.put(PipelineConfig.ACCESS_KEY_ID, accessKeyId != null ? accessKeyId
+                    : ownKeys ? System.getenv("AWS_ACCESS_KEY_ID") : EmbeddedS3.ACCESS_KEY);
+            env.put(PipelineConfig.SECRET_ACCESS_KEY, secretAccessKey != null ? secretAccessKey
+                    : ownKeys ? System.getenv("AWS_SECRET_ACCESS_KEY") : EmbeddedS3.SECRET_KEY);
+            env.put(PipelineConfig.BUCKET, bucket != null ? bucket : DEFAULT_BUCKET);
+            description = endpoint == null && sqsEndpoint == null ? "the local serve at " + s3 : "endpoint " + s3
+                    + (s3.equals(sqs) ? "" : " (SQS " + sqs + ")");
+            PipelineConfig bootstrap = PipelineConfig.from(env);
+            try (SqsClient client = dev.batchinference.aws.AwsClients.sqs(bootstrap)) {
+                env.put(PipelineConfig.WORK_QUEUE_URL, workQueue != null ? workQueue : queueUrl(client, QueueSettings.WORK.name(), description));
+                env.put(PipelineConfig.RESULTS_QUEUE_URL, resultsQueue != null ? resultsQueue
+                        : queueUrl(client, QueueSettings.RESULTS.name(), description));
+            }
+        }
+        PipelineConfig config = PipelineConfig.from(env);
+        return new Target(description, config.bucket(), new PipelineServices(config), Map.copyOf(env));
+    }
+
+    private static String queueUrl(SqsClient sqs, String name, String where) {
+        try {
+            return sqs.getQueueUrl(b -> b.queueName(name)).queueUrl();
+        } catch (QueueDoesNotExistException e) {
+            throw new PipelineCli.UsageException("no queue named '" + name + "' at " + where
+                    + " (is `./pipeline serve` running? or pass --work-queue and --results-queue)");
+        } catch (software.amazon.awssdk.core.exception.SdkClientException e) {
+            throw new PipelineCli.UsageException("cannot reach " + where + " (" + rootMessage(e)
+                    + "); start `./pipeline serve`, or pass --endpoint or --stack");
+        }
+    }
+
+    private Map<String, String> stackOutputs(String awsRegion) {
+        try (CloudFormationClient cfn = CloudFormationClient.builder().httpClient(UrlConnectionHttpClient.create())
+                .region(Region.of(awsRegion)).build()) {
+            Map<String, String> outputs = new HashMap<>();
+            for (Output o : cfn.describeStacks(b -> b.stackName(stack)).stacks().get(0).outputs()) {
+                outputs.put(o.outputKey(), o.outputValue());
+            }
+            return outputs;
+        } catch (CloudFormationException e) {
+            throw new PipelineCli.UsageException("cannot read stack '" + stack + "' in " + awsRegion + ": "
+                    + e.awsErrorDetails().errorMessage());
+        }
+    }
+
+    private String required(Map<String, String> outputs, String key) {
+        String value = outputs.get(key);
+        if (value == null) {
+            throw new PipelineCli.UsageException("stack '" + stack + "' has no output " + key + " (outputs: "
+                    + outputs.keySet() + "); was it deployed from sam/template.yaml?");
+        }
+        return value;
+    }
+
+    private static String awsRegion() {
+        try {
+            return DefaultAwsRegionProviderChain.builder().build().getRegion().id();
+        } catch (RuntimeException e) {
+            throw new PipelineCli.UsageException("no AWS region: set AWS_REGION, configure a profile, or pass --region");
+        }
+    }
+
+    static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    }
+}
