@@ -9,6 +9,8 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import picocli.CommandLine.Option;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
@@ -35,7 +37,8 @@ final class TargetOptions {
     URI sqsEndpoint;
 
     @Option(names = "--stack", paramLabel = "NAME",
-            description = "a deployed stack: its bucket and queues from its outputs, AWS credentials and region as usual")
+            description = "a deployed stack: its bucket and queues from its outputs, AWS credentials and region as usual"
+                    + " (with --endpoint: a stack in LocalStack or moto)")
     String stack;
 
     @Option(names = "--bucket", paramLabel = "NAME", description = "the pipeline's bucket (default: " + DEFAULT_BUCKET + ")")
@@ -63,14 +66,11 @@ final class TargetOptions {
     }
 
     Target connect() {
-        if (stack != null && endpoint != null) {
-            throw new PipelineCli.UsageException("give --stack or --endpoint, not both");
-        }
         Map<String, String> env = new HashMap<>();
         String description;
-        if (stack != null) {
+        if (stack != null && endpoint == null) {
             env.put(PipelineConfig.REGION, region != null ? region : awsRegion());
-            Map<String, String> outputs = stackOutputs(env.get(PipelineConfig.REGION));
+            Map<String, String> outputs = stackOutputs(env.get(PipelineConfig.REGION), null, env);
             env.put(PipelineConfig.BUCKET, bucket != null ? bucket : required(outputs, "BucketName"));
             env.put(PipelineConfig.WORK_QUEUE_URL, workQueue != null ? workQueue : required(outputs, "WorkQueueUrl"));
             env.put(PipelineConfig.RESULTS_QUEUE_URL, resultsQueue != null ? resultsQueue : required(outputs, "ResultsQueueUrl"));
@@ -88,14 +88,23 @@ final class TargetOptions {
                     : ownKeys ? System.getenv("AWS_ACCESS_KEY_ID") : EmbeddedS3.ACCESS_KEY);
             env.put(PipelineConfig.SECRET_ACCESS_KEY, secretAccessKey != null ? secretAccessKey
                     : ownKeys ? System.getenv("AWS_SECRET_ACCESS_KEY") : EmbeddedS3.SECRET_KEY);
-            env.put(PipelineConfig.BUCKET, bucket != null ? bucket : DEFAULT_BUCKET);
             description = endpoint == null && sqsEndpoint == null ? "the local serve at " + s3 : "endpoint " + s3
                     + (s3.equals(sqs) ? "" : " (SQS " + sqs + ")");
+            if (stack != null) {
+                // a stack deployed to LocalStack or moto: its outputs come from CloudFormation at the endpoint
+                Map<String, String> outputs = stackOutputs(env.get(PipelineConfig.REGION), endpoint, env);
+                putIfAbsent(env, PipelineConfig.BUCKET, bucket, () -> required(outputs, "BucketName"));
+                putIfAbsent(env, PipelineConfig.WORK_QUEUE_URL, workQueue, () -> required(outputs, "WorkQueueUrl"));
+                putIfAbsent(env, PipelineConfig.RESULTS_QUEUE_URL, resultsQueue, () -> required(outputs, "ResultsQueueUrl"));
+                description = "stack " + stack + " at " + description;
+            }
+            env.putIfAbsent(PipelineConfig.BUCKET, bucket != null ? bucket : DEFAULT_BUCKET);
             PipelineConfig bootstrap = PipelineConfig.from(env);
             try (SqsClient client = dev.batchinference.aws.AwsClients.sqs(bootstrap)) {
-                env.put(PipelineConfig.WORK_QUEUE_URL, workQueue != null ? workQueue : queueUrl(client, QueueSettings.WORK.name(), description));
-                env.put(PipelineConfig.RESULTS_QUEUE_URL, resultsQueue != null ? resultsQueue
-                        : queueUrl(client, QueueSettings.RESULTS.name(), description));
+                String where = description;
+                putIfAbsent(env, PipelineConfig.WORK_QUEUE_URL, workQueue, () -> queueUrl(client, QueueSettings.WORK.name(), where));
+                putIfAbsent(env, PipelineConfig.RESULTS_QUEUE_URL, resultsQueue,
+                        () -> queueUrl(client, QueueSettings.RESULTS.name(), where));
             }
         }
         PipelineConfig config = PipelineConfig.from(env);
@@ -114,9 +123,21 @@ final class TargetOptions {
         }
     }
 
-    private Map<String, String> stackOutputs(String awsRegion) {
-        try (CloudFormationClient cfn = CloudFormationClient.builder().httpClient(UrlConnectionHttpClient.create())
-                .region(Region.of(awsRegion)).build()) {
+    /** The value given on the command line, else (only then) the computed one. */
+    private static void putIfAbsent(Map<String, String> env, String name, String given, java.util.function.Supplier<String> computed) {
+        if (env.containsKey(name)) {
+            return;
+        }
+        env.put(name, given != null ? given : computed.get());
+    }
+
+    private Map<String, String> stackOutputs(String awsRegion, URI cfnEndpoint, Map<String, String> env) {
+        var builder = CloudFormationClient.builder().httpClient(UrlConnectionHttpClient.create()).region(Region.of(awsRegion));
+        if (cfnEndpoint != null) {
+            builder.endpointOverride(cfnEndpoint).credentialsProvider(StaticCredentialsProvider.create(
+                    AwsBasicCredentials.create(env.get(PipelineConfig.ACCESS_KEY_ID), env.get(PipelineConfig.SECRET_ACCESS_KEY))));
+        }
+        try (CloudFormationClient cfn = builder.build()) {
             Map<String, String> outputs = new HashMap<>();
             for (Output o : cfn.describeStacks(b -> b.stackName(stack)).stacks().get(0).outputs()) {
                 outputs.put(o.outputKey(), o.outputValue());
