@@ -1,12 +1,13 @@
 package dev.batchinference.local.cli;
 
+import dev.batchinference.aws.AwsClients;
 import dev.batchinference.config.PipelineConfig;
 import dev.batchinference.ingest.JobSweeper;
-import dev.batchinference.job.JobKeys;
 import dev.batchinference.local.emulator.EmbeddedS3;
 import dev.batchinference.local.runtime.EmbeddedEmulators;
 import dev.batchinference.local.runtime.LocalPipeline;
-import dev.batchinference.model.ModelRef;
+import dev.batchinference.model.ModelStore;
+import dev.batchinference.storage.S3ObjectStore;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,12 +15,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * Keeps the embedded S3 and SQS up for other clients and runs the pipeline on what they drop under
@@ -60,6 +63,16 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--workers", paramLabel = "N", description = "worker execution environments (default: cores)")
     int workers = Math.max(1, Runtime.getRuntime().availableProcessors());
 
+    /** Counted down to stop: by the JVM's shutdown (Ctrl-C), or by {@link #stop()}. */
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    /** Stops a serve running in this JVM, as Ctrl-C does, and waits until it has. */
+    void stop() throws InterruptedException {
+        stopRequested.countDown();
+        stopped.await();
+    }
+
     @Override
     public Integer call() throws Exception {
         Duration every = schedule == null ? null : parseRate(schedule);
@@ -72,7 +85,10 @@ final class ServeCommand implements Callable<Integer> {
                     + TargetOptions.rootMessage(e) + "); is another serve running? choose another --port");
         }
         LocalPipeline pipeline;
+        List<String> models;
         try {
+            // models before the trigger: an upload that comes at once must find its model
+            models = publishMissingModels(emulators);
             pipeline = LocalPipeline.start(LocalPipeline.Options.defaults()
                     .withBucket(bucket)
                     .withUploadTrigger(!noTrigger)
@@ -82,44 +98,67 @@ final class ServeCommand implements Callable<Integer> {
             emulators.close();
             throw e;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        Thread onCtrlC = new Thread(() -> {
+            stopRequested.countDown();
+            try {
+                stopped.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "serve-shutdown");
+        Runtime.getRuntime().addShutdownHook(onCtrlC);
+        try {
+            // also starts what was uploaded before the trigger was wired, moments ago
+            JobSweeper.SweepReport resumed = pipeline.resume();
+            if (every != null) {
+                pipeline.schedule(every);
+            }
+            banner(err, emulators, pipeline, models, resumed, every);
+            new JobLog(pipeline.store(), err).run(stopRequested);
             err.println("stopping; unfinished jobs resume at the next start");
+        } finally {
             try {
                 pipeline.close();
             } finally {
                 emulators.close();
                 stopped.countDown();
             }
-        }, "serve-shutdown"));
-
-        List<String> models = publishMissingModels(pipeline);
-        JobSweeper.SweepReport resumed = pipeline.resume();
-        if (every != null) {
-            pipeline.schedule(every);
         }
-        banner(err, emulators, pipeline, models, resumed, every);
-        new JobLog(pipeline.store(), err).run(stopped);
+        try {
+            Runtime.getRuntime().removeShutdownHook(onCtrlC);
+        } catch (IllegalStateException shuttingDown) {
+            // stopped by Ctrl-C: the hook is running
+        }
         return 0;
     }
 
-    private List<String> publishMissingModels(LocalPipeline pipeline) throws java.io.IOException {
+    /** Creates the bucket if it is new, and publishes (and makes current) each model folder it has no model for. */
+    private List<String> publishMissingModels(EmbeddedEmulators emulators) throws java.io.IOException {
+        Map<String, String> env = Map.of(PipelineConfig.BUCKET, bucket,
+                PipelineConfig.S3_ENDPOINT, emulators.s3().toString(), PipelineConfig.REGION, emulators.region(),
+                PipelineConfig.ACCESS_KEY_ID, emulators.accessKeyId(), PipelineConfig.SECRET_ACCESS_KEY,
+                emulators.secretAccessKey());
         Path dir = modelsDir != null ? modelsDir : PipelineCli.home().resolve("samples/models");
         List<String> lines = new ArrayList<>();
-        if (Files.isDirectory(dir)) {
-            try (var folders = Files.list(dir)) {
-                for (Path folder : folders.sorted().toList()) {
-                    if (Files.isRegularFile(folder.resolve("manifest.json"))) {
+        try (S3Client s3 = AwsClients.s3(PipelineConfig.from(env))) {
+            if (s3.listBuckets().buckets().stream().noneMatch(b -> b.name().equals(bucket))) {
+                s3.createBucket(b -> b.bucket(bucket));
+            }
+            ModelStore models = new ModelStore(new S3ObjectStore(s3, bucket), data.resolve("model-cache"));
+            if (Files.isDirectory(dir)) {
+                try (var folders = Files.list(dir)) {
+                    for (Path folder : folders.sorted().toList()) {
                         String name = folder.getFileName().toString();
-                        if (pipeline.store().head(JobKeys.modelPointer(name)).isEmpty()) {
-                            pipeline.publishModel(folder);
+                        if (Files.isRegularFile(folder.resolve("manifest.json")) && models.current(name).isEmpty()) {
+                            ModelStore.LocalModel local = ModelStore.readLocal(folder);
+                            models.promote(models.publish(local.onnxFile(), local.manifest()));
                         }
                     }
                 }
             }
-        }
-        for (String name : pipeline.models().names()) {
-            lines.add(name + pipeline.models().current(name).map(p -> " v" + p.version()).orElse(" (no current version)"));
+            for (String name : models.names()) {
+                lines.add(name + models.current(name).map(p -> " v" + p.version()).orElse(" (no current version)"));
+            }
         }
         return lines;
     }
