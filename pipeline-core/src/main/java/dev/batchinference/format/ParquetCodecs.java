@@ -1,27 +1,34 @@
 package dev.batchinference.format;
 
-import com.github.luben.zstd.Zstd;
+import io.airlift.compress.Compressor;
+import io.airlift.compress.Decompressor;
+import io.airlift.compress.MalformedInputException;
 import io.airlift.compress.lz4.Lz4Compressor;
 import io.airlift.compress.lz4.Lz4Decompressor;
+import io.airlift.compress.snappy.SnappyCompressor;
+import io.airlift.compress.snappy.SnappyDecompressor;
+import io.airlift.compress.zstd.ZstdCompressor;
+import io.airlift.compress.zstd.ZstdDecompressor;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.function.Supplier;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.compression.CompressionCodecFactory;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
-import org.xerial.snappy.Snappy;
 
 /**
- * Parquet's page codecs without Hadoop: parquet-hadoop's own {@code CodecFactory} goes through Hadoop's
- * {@code CompressionCodec} classes (and so needs hadoop-common at run time), while the compression
- * libraries it delegates to (snappy-java, zstd-jni, aircompressor, the JDK's gzip) are called here
- * directly. Reads and writes UNCOMPRESSED, SNAPPY, GZIP, ZSTD and LZ4_RAW; other codecs fail with a
- * message naming them.
+ * Parquet's page codecs without Hadoop and without native code. parquet-hadoop's own {@code CodecFactory}
+ * works through Hadoop's {@code CompressionCodec} classes (so it needs hadoop-common at run time) and
+ * through snappy-java and zstd-jni, which carry a native library per platform and unpack it to /tmp
+ * when first used. Here SNAPPY, ZSTD and LZ4_RAW come from aircompressor (pure Java, already
+ * parquet-hadoop's LZ4_RAW codec) and GZIP from the JDK; other codecs fail with a message naming them.
  */
 final class ParquetCodecs implements CompressionCodecFactory {
     static final ParquetCodecs INSTANCE = new ParquetCodecs();
@@ -29,7 +36,7 @@ final class ParquetCodecs implements CompressionCodecFactory {
     private ParquetCodecs() {
     }
 
-    /** One codec's two directions, on whole pages held in byte arrays. */
+    /** One codec's two directions on whole pages; an instance serves one reader or writer (one thread). */
     private interface Codec {
         byte[] compress(byte[] page) throws IOException;
 
@@ -45,29 +52,13 @@ final class ParquetCodecs implements CompressionCodecFactory {
                 }
 
                 public void decompress(byte[] compressed, byte[] into) throws IOException {
-                    copyExactly(compressed, compressed.length, into);
+                    check(compressed.length == into.length, name);
+                    System.arraycopy(compressed, 0, into, 0, into.length);
                 }
             };
-            case SNAPPY -> new Codec() {
-                public byte[] compress(byte[] page) throws IOException {
-                    return Snappy.compress(page);
-                }
-
-                public void decompress(byte[] compressed, byte[] into) throws IOException {
-                    check(Snappy.uncompressedLength(compressed) == into.length, name);
-                    Snappy.uncompress(compressed, 0, compressed.length, into, 0);
-                }
-            };
-            case ZSTD -> new Codec() {
-                public byte[] compress(byte[] page) {
-                    return Zstd.compress(page, Zstd.defaultCompressionLevel());
-                }
-
-                public void decompress(byte[] compressed, byte[] into) throws IOException {
-                    long n = Zstd.decompress(into, compressed);
-                    check(!Zstd.isError(n) && n == into.length, name);
-                }
-            };
+            case SNAPPY -> airlift(name, SnappyCompressor::new, SnappyDecompressor::new);
+            case ZSTD -> airlift(name, ZstdCompressor::new, ZstdDecompressor::new);
+            case LZ4_RAW -> airlift(name, Lz4Compressor::new, Lz4Decompressor::new);
             case GZIP -> new Codec() {
                 public byte[] compress(byte[] page) throws IOException {
                     ByteArrayOutputStream out = new ByteArrayOutputStream(page.length / 2 + 64);
@@ -78,22 +69,9 @@ final class ParquetCodecs implements CompressionCodecFactory {
                 }
 
                 public void decompress(byte[] compressed, byte[] into) throws IOException {
-                    try (InputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(compressed), 64 * 1024)) {
+                    try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(compressed), 64 * 1024)) {
                         check(in.readNBytes(into, 0, into.length) == into.length && in.read() < 0, name);
                     }
-                }
-            };
-            case LZ4_RAW -> new Codec() {
-                public byte[] compress(byte[] page) {
-                    Lz4Compressor lz4 = new Lz4Compressor();
-                    byte[] out = new byte[lz4.maxCompressedLength(page.length)];
-                    int n = lz4.compress(page, 0, page.length, out, 0, out.length);
-                    return Arrays.copyOf(out, n);
-                }
-
-                public void decompress(byte[] compressed, byte[] into) throws IOException {
-                    int n = new Lz4Decompressor().decompress(compressed, 0, compressed.length, into, 0, into.length);
-                    check(n == into.length, name);
                 }
             };
             default -> throw new UnsupportedOperationException("Parquet pages compressed with " + name
@@ -101,9 +79,32 @@ final class ParquetCodecs implements CompressionCodecFactory {
         };
     }
 
-    private static void copyExactly(byte[] from, int length, byte[] into) throws IOException {
-        check(length == into.length, CompressionCodecName.UNCOMPRESSED);
-        System.arraycopy(from, 0, into, 0, length);
+    private static Codec airlift(CompressionCodecName name, Supplier<Compressor> compressors,
+                                 Supplier<Decompressor> decompressors) {
+        return new Codec() {
+            private Compressor compressor;
+            private Decompressor decompressor;
+
+            public byte[] compress(byte[] page) {
+                if (compressor == null) {
+                    compressor = compressors.get();
+                }
+                byte[] out = new byte[compressor.maxCompressedLength(page.length)];
+                return Arrays.copyOf(out, compressor.compress(page, 0, page.length, out, 0, out.length));
+            }
+
+            public void decompress(byte[] compressed, byte[] into) throws IOException {
+                if (decompressor == null) {
+                    decompressor = decompressors.get();
+                }
+                try {
+                    check(decompressor.decompress(compressed, 0, compressed.length, into, 0, into.length) == into.length,
+                            name);
+                } catch (MalformedInputException e) {
+                    throw new IOException("a " + name + " page is corrupt: " + e.getMessage(), e);
+                }
+            }
+        };
     }
 
     private static void check(boolean sizeMatches, CompressionCodecName name) throws IOException {
