@@ -230,6 +230,48 @@ class DataFormatsTest {
                 .isEqualTo(Samples.csv(csv.predictionsOf(csvKey)).stream().map(CSVRecord::values).map(Arrays::asList).toList());
     }
 
+    @Test
+    void geometryColumnsPassThroughAsTheyAre() throws IOException {
+        MessageType schema = ParquetFiles.schema("""
+                message Flower {
+                  required binary id (STRING);
+                  required double sepal_length;
+                  required double sepal_width;
+                  required double petal_length;
+                  required double petal_width;
+                  optional binary place (GEOMETRY);
+                }""");
+        Binary point = wkb(1, 2.5, -1.0);
+        Binary square = wkb(3, 1, 5, 0.0, 0.0, 4.0, 0.0, 4.0, 4.0, 0.0, 4.0, 0.0, 0.0);
+        List<Group> records = new ArrayList<>();
+        for (Binary place : List.of(point, square)) {
+            records.add(ParquetFiles.row(schema).append("id", "r" + records.size()).append("sepal_length", 5.1)
+                    .append("sepal_width", 3.5).append("petal_length", 1.4).append("petal_width", 0.2).append("place", place));
+        }
+        InMemoryPipeline p = pipeline(1_000);
+        String key = p.put("incoming/iris/places.parquet", ParquetFiles.write(dir, schema, records));
+
+        p.runToEnd(key);
+
+        byte[] output = bytes(p, JobKeys.predictions(key, OutputFormat.PARQUET));
+        assertThat(ParquetFiles.schemaOf(dir, output).getType("place")).isEqualTo(schema.getType("place"));
+        assertThat(ParquetFiles.read(dir, output).stream().map(r -> r.getBinary("place", 0))).containsExactly(point, square);
+    }
+
+    /** Little-endian WKB of a geometry type with its numbers (counts as they come, then coordinates). */
+    private static Binary wkb(int type, double... numbers) {
+        ByteBuffer wkb = ByteBuffer.allocate(5 + 8 * numbers.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        wkb.put((byte) 1).putInt(type);
+        if (type == 3) { // polygon: ring count and point count are ints, then the points
+            wkb.putInt((int) numbers[0]).putInt((int) numbers[1]);
+            numbers = Arrays.copyOfRange(numbers, 2, numbers.length);
+        }
+        for (double n : numbers) {
+            wkb.putDouble(n);
+        }
+        return Binary.fromConstantByteArray(Arrays.copyOf(wkb.array(), wkb.position()));
+    }
+
     private static Group record(MessageType schema, String id, Integer sl, long sw, float pl, String pw, Boolean flagged,
                                 String... tags) {
         Group r = ParquetFiles.row(schema);
