@@ -27,12 +27,17 @@ public final class ParquetPredictionWriter implements PredictionWriter {
     private final Row row = new Row();
 
     public ParquetPredictionWriter(OutputFile file, MessageType schema, CompressionCodecName codec) throws IOException {
-        this.writer = new Builder(file, schema)
+        Builder builder = new Builder(file, schema)
                 .withConf(ParquetSupport.configuration())
                 .withCodecFactory(ParquetSupport.codecs())
                 .withCompressionCodec(codec)
-                .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
-                .build();
+                .withWriteMode(ParquetFileWriter.Mode.OVERWRITE);
+        // probabilities hardly repeat: a dictionary for them is built only to be dropped when it outgrows its page
+        int label = schema.getFieldIndex("label");
+        for (int field = label + 1; field < schema.getFieldCount(); field++) {
+            builder.withDictionaryEncoding(schema.getFieldName(field), false);
+        }
+        this.writer = builder.build();
     }
 
     @Override

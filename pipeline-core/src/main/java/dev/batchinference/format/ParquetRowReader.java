@@ -8,6 +8,7 @@ import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ColumnReader;
 import org.apache.parquet.column.impl.ColumnReadStoreImpl;
 import org.apache.parquet.column.page.PageReadStore;
@@ -29,15 +30,23 @@ import org.apache.parquet.schema.Type;
 
 /**
  * Rows of a Parquet chunk: the row groups in its byte range, projected to the feature and pass-through
- * columns so the other columns are never fetched. Values come straight from parquet-column's
- * {@link ColumnReader}s, one per column, without building a record per row. Numbers of any width (and
- * decimals) feed the tensor; a null, or text that is not a number, rejects the row. Pass-through values
- * keep their Parquet type: ints, longs, floats, doubles and booleans as themselves, byte arrays as
- * {@link ParquetBytes}, and nested or repeated columns as parquet-column's example {@link Group}s.
+ * columns so the other columns are never fetched. No record is built per row: feature columns of plain
+ * numbers are decoded a block of rows at a time ({@link ParquetNumberColumn}), other columns come from
+ * parquet-column's {@link ColumnReader}s a value at a time. Numbers of any width (and decimals) feed the
+ * tensor; a null, or text that is not a number, rejects the row. Pass-through values keep their Parquet
+ * type: ints, longs, floats, doubles and booleans as themselves, byte arrays as {@link ParquetBytes},
+ * and nested or repeated columns as parquet-column's example {@link Group}s.
  */
 public final class ParquetRowReader implements RowReader {
+    private static final int BLOCK_ROWS = 1024;
+
     private final ParquetFileReader file;
     private final MessageType flat;
+    /** the flat columns read a value at a time, and for each its flat column */
+    private final MessageType perValue;
+    private final int[] perValueColumns;
+    /** per flat column: decoded in blocks (a feature of plain numbers that is not also passed through) */
+    private final boolean[] inBlocks;
     private final MessageType nested;
     private final String createdBy;
     private final List<String> featureNames;
@@ -49,10 +58,17 @@ public final class ParquetRowReader implements RowReader {
     private final int[] passThroughColumns;
 
     private ColumnReader[] readers = new ColumnReader[0];
+    private ParquetNumberColumn[] blockColumns;
     private RecordReader<Group> nestedRows;
-    private long rowsLeftInGroup;
+    private long rowsNotInABlock;
 
-    // the current row
+    // the current block of rows, for the columns decoded in blocks, and the current row in it
+    private final float[][] block;
+    private final boolean[][] blockNulls;
+    private int blockRows;
+    private int row = -1;
+
+    // the current row, for the columns read a value at a time
     private final float[] values;
     private final String[] problems;
     private final Object[] flatValues;
@@ -102,6 +118,24 @@ public final class ParquetRowReader implements RowReader {
                     passThroughColumns[p] = -1 - nested.getFieldIndex(name);
                 }
             }
+            this.inBlocks = new boolean[flatFields.size()];
+            this.block = new float[flatFields.size()][];
+            this.blockNulls = new boolean[flatFields.size()][];
+            List<Type> perValueFields = new ArrayList<>();
+            List<Integer> perValueIndices = new ArrayList<>();
+            for (int c = 0; c < flatFields.size(); c++) {
+                inBlocks[c] = asFeature[c] != null && !passedThrough[c]
+                        && ParquetNumberColumn.handles(flatFields.get(c).asPrimitiveType());
+                if (inBlocks[c]) {
+                    block[c] = new float[BLOCK_ROWS];
+                    blockNulls[c] = new boolean[BLOCK_ROWS];
+                } else {
+                    perValueFields.add(flatFields.get(c));
+                    perValueIndices.add(c);
+                }
+            }
+            this.perValue = new MessageType(schema.getName(), perValueFields);
+            this.perValueColumns = perValueIndices.stream().mapToInt(Integer::intValue).toArray();
             this.values = new float[flatFields.size()];
             this.problems = new String[flatFields.size()];
             this.flatValues = new Object[flatFields.size()];
@@ -113,14 +147,16 @@ public final class ParquetRowReader implements RowReader {
 
     @Override
     public boolean next() throws IOException {
-        while (rowsLeftInGroup == 0) {
-            if (!nextRowGroup()) {
+        while (row + 1 == blockRows) {
+            if (rowsNotInABlock == 0 && !nextRowGroup()) {
                 return false;
             }
+            nextBlock();
         }
-        rowsLeftInGroup--;
-        for (int c = 0; c < readers.length; c++) {
-            ColumnReader column = readers[c];
+        row++;
+        for (int r = 0; r < readers.length; r++) {
+            ColumnReader column = readers[r];
+            int c = perValueColumns[r];
             boolean present = column.getCurrentDefinitionLevel() == column.getDescriptor().getMaxDefinitionLevel();
             FeatureValue feature = asFeature[c];
             if (feature != null) {
@@ -143,15 +179,33 @@ public final class ParquetRowReader implements RowReader {
         return true;
     }
 
+    private void nextBlock() {
+        blockRows = (int) Math.min(BLOCK_ROWS, rowsNotInABlock);
+        rowsNotInABlock -= blockRows;
+        row = -1;
+        for (int c = 0; c < blockColumns.length; c++) {
+            if (blockColumns[c] != null) {
+                blockColumns[c].read(block[c], blockNulls[c], blockRows);
+            }
+        }
+    }
+
     private boolean nextRowGroup() throws IOException {
         PageReadStore pages = file.readNextRowGroup();
         if (pages == null) {
             return false;
         }
-        rowsLeftInGroup = pages.getRowCount();
-        ColumnReadStoreImpl store = new ColumnReadStoreImpl(pages, new ValuesReadDirectly(flat.getFieldCount()), flat,
-                createdBy);
-        readers = flat.getColumns().stream().map(store::getColumnReader).toArray(ColumnReader[]::new);
+        rowsNotInABlock = pages.getRowCount();
+        blockColumns = new ParquetNumberColumn[flat.getFieldCount()];
+        for (int c = 0; c < blockColumns.length; c++) {
+            if (inBlocks[c]) {
+                ColumnDescriptor column = flat.getColumns().get(c);
+                blockColumns[c] = new ParquetNumberColumn(column, pages.getPageReader(column));
+            }
+        }
+        ColumnReadStoreImpl store = new ColumnReadStoreImpl(pages, new ValuesReadDirectly(perValue.getFieldCount()),
+                perValue, createdBy);
+        readers = perValue.getColumns().stream().map(store::getColumnReader).toArray(ColumnReader[]::new);
         if (nested.getFieldCount() > 0) {
             nestedRows = new ColumnIOFactory(createdBy).getColumnIO(nested)
                     .getRecordReader(pages, new GroupRecordConverter(nested));
@@ -163,10 +217,18 @@ public final class ParquetRowReader implements RowReader {
     public Rejection readFeatures(FloatBuffer tensor, int offset) {
         for (int f = 0; f < featureColumns.length; f++) {
             int column = featureColumns[f];
-            if (problems[column] != null) {
+            if (inBlocks[column]) {
+                float value = block[column][row];
+                if (!Float.isFinite(value)) {
+                    return new Rejection(featureNames.get(f), blockNulls[column][row] ? "null value"
+                            : "not a finite float (" + asFeature[column].kind() + ")");
+                }
+                tensor.put(offset + f, value);
+            } else if (problems[column] != null) {
                 return new Rejection(featureNames.get(f), problems[column]);
+            } else {
+                tensor.put(offset + f, values[column]);
             }
-            tensor.put(offset + f, values[column]);
         }
         return null;
     }
