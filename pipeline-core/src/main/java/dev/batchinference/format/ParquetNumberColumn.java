@@ -13,6 +13,7 @@ import org.apache.parquet.column.page.DataPageV1;
 import org.apache.parquet.column.page.DataPageV2;
 import org.apache.parquet.column.page.DictionaryPage;
 import org.apache.parquet.column.page.PageReader;
+import org.apache.parquet.column.statistics.Statistics;
 import org.apache.parquet.column.values.ValuesReader;
 import org.apache.parquet.column.values.rle.RunLengthBitPackingHybridDecoder;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
@@ -29,6 +30,8 @@ final class ParquetNumberColumn {
     private final ColumnDescriptor column;
     private final PageReader pages;
     private final int maxDefinition;
+    /** false when the column chunk's statistics say it holds no null: its definition levels are skipped */
+    private final boolean mayHaveNulls;
     private final Dictionary dictionary;
     private final float[] dictionaryFloats;
 
@@ -53,10 +56,13 @@ final class ParquetNumberColumn {
         };
     }
 
-    ParquetNumberColumn(ColumnDescriptor column, PageReader pages) throws IOException {
+    /** @param statistics the column chunk's, from the footer (null or empty when unknown) */
+    ParquetNumberColumn(ColumnDescriptor column, PageReader pages, Statistics<?> statistics) throws IOException {
         this.column = column;
         this.pages = pages;
         this.maxDefinition = column.getMaxDefinitionLevel();
+        this.mayHaveNulls = maxDefinition > 0
+                && (statistics == null || !statistics.isNumNullsSet() || statistics.getNumNulls() != 0);
         DictionaryPage page = pages.readDictionaryPage();
         this.dictionary = page == null ? null : page.getEncoding().initDictionary(column, page);
         this.dictionaryFloats = dictionary == null ? null : floats(dictionary);
@@ -98,8 +104,16 @@ final class ParquetNumberColumn {
     }
 
     private void readFromPage(float[] into, boolean[] nulls, int from, int to) throws IOException {
+        if (!mayHaveNulls && dictionaryEncoded) {
+            // the common case (every value there, dictionary pages) in a loop of its own
+            java.util.Arrays.fill(nulls, from, to, false);
+            for (int i = from; i < to; i++) {
+                into[i] = dictionaryFloats[values.readValueDictionaryId()];
+            }
+            return;
+        }
         for (int i = from; i < to; i++) {
-            boolean isNull = maxDefinition > 0 && definitions.next() != maxDefinition;
+            boolean isNull = mayHaveNulls && definitions.next() != maxDefinition;
             nulls[i] = isNull;
             into[i] = isNull ? Float.NaN : dictionaryEncoded ? dictionaryFloats[values.readValueDictionaryId()] : readValue();
         }

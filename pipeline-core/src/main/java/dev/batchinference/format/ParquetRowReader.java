@@ -6,8 +6,10 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ColumnReader;
 import org.apache.parquet.column.impl.ColumnReadStoreImpl;
@@ -15,6 +17,8 @@ import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
 import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnPath;
 import org.apache.parquet.io.ColumnIOFactory;
 import org.apache.parquet.io.InputFile;
 import org.apache.parquet.io.RecordReader;
@@ -60,6 +64,7 @@ public final class ParquetRowReader implements RowReader {
     private ColumnReader[] readers = new ColumnReader[0];
     private ParquetNumberColumn[] blockColumns;
     private RecordReader<Group> nestedRows;
+    private int rowGroup = -1;
     private long rowsNotInABlock;
 
     // the current block of rows, for the columns decoded in blocks, and the current row in it
@@ -195,12 +200,19 @@ public final class ParquetRowReader implements RowReader {
         if (pages == null) {
             return false;
         }
+        rowGroup++;
         rowsNotInABlock = pages.getRowCount();
+        Map<ColumnPath, ColumnChunkMetaData> chunks = new HashMap<>();
+        for (ColumnChunkMetaData chunk : file.getRowGroups().get(rowGroup).getColumns()) {
+            chunks.put(chunk.getPath(), chunk);
+        }
         blockColumns = new ParquetNumberColumn[flat.getFieldCount()];
         for (int c = 0; c < blockColumns.length; c++) {
             if (inBlocks[c]) {
                 ColumnDescriptor column = flat.getColumns().get(c);
-                blockColumns[c] = new ParquetNumberColumn(column, pages.getPageReader(column));
+                ColumnChunkMetaData chunk = chunks.get(ColumnPath.get(column.getPath()));
+                blockColumns[c] = new ParquetNumberColumn(column, pages.getPageReader(column),
+                        chunk == null ? null : chunk.getStatistics());
             }
         }
         ColumnReadStoreImpl store = new ColumnReadStoreImpl(pages, new ValuesReadDirectly(perValue.getFieldCount()),

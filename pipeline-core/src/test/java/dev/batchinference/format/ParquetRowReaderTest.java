@@ -31,11 +31,12 @@ import org.junit.jupiter.api.io.TempDir;
  * group boundaries.
  */
 class ParquetRowReaderTest {
+    /** l is optional but never null, so the reader may skip its definition levels (the statistics say so) */
     private static final MessageType SCHEMA = MessageTypeParser.parseMessageType("""
             message m {
               required binary id (STRING);
               optional double d;
-              required int64 l;
+              optional int64 l;
               optional int32 i;
               required float f;
               optional boolean b;
