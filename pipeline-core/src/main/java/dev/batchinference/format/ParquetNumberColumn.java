@@ -37,6 +37,7 @@ final class ParquetNumberColumn {
 
     private Levels definitions;
     private ValuesReader values;
+    private ParquetDictionaryIds dictionaryIds;
     private boolean dictionaryEncoded;
     private int leftInPage;
 
@@ -107,15 +108,13 @@ final class ParquetNumberColumn {
         if (!mayHaveNulls && dictionaryEncoded) {
             // the common case (every value there, dictionary pages) in a loop of its own
             java.util.Arrays.fill(nulls, from, to, false);
-            for (int i = from; i < to; i++) {
-                into[i] = dictionaryFloats[values.readValueDictionaryId()];
-            }
+            dictionaryIds.fill(into, from, to);
             return;
         }
         for (int i = from; i < to; i++) {
             boolean isNull = mayHaveNulls && definitions.next() != maxDefinition;
             nulls[i] = isNull;
-            into[i] = isNull ? Float.NaN : dictionaryEncoded ? dictionaryFloats[values.readValueDictionaryId()] : readValue();
+            into[i] = isNull ? Float.NaN : dictionaryEncoded ? dictionaryIds.next() : readValue();
         }
     }
 
@@ -173,9 +172,11 @@ final class ParquetNumberColumn {
         if (dictionaryEncoded && dictionary == null) {
             throw new IOException("a page of column " + column + " uses a dictionary the column chunk does not have");
         }
-        values = dictionaryEncoded
-                ? encoding.getDictionaryBasedValuesReader(column, ValuesType.VALUES, dictionary)
-                : encoding.getValuesReader(column, ValuesType.VALUES);
-        values.initFromPage(leftInPage, in);
+        if (dictionaryEncoded) {
+            dictionaryIds = new ParquetDictionaryIds(dictionaryFloats, in);
+        } else {
+            values = encoding.getValuesReader(column, ValuesType.VALUES);
+            values.initFromPage(leftInPage, in);
+        }
     }
 }

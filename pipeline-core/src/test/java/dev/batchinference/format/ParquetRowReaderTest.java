@@ -83,7 +83,7 @@ class ParquetRowReaderTest {
         assertThat(read).hasSize(ROWS).isEqualTo(rows.stream().map(ParquetRowReaderTest::expected).toList());
     }
 
-    /** Values from a few thousand distinct ones (so dictionaries are used), some null, some not finite. */
+    /** Values from a few thousand distinct ones (so dictionaries are used), some null, some not finite, some repeated. */
     private static List<Group> rows() {
         Random random = new Random(42);
         List<Group> rows = new ArrayList<>();
@@ -93,9 +93,10 @@ class ParquetRowReaderTest {
             if (random.nextInt(50) != 0) {
                 g.append("d", r % 997 == 0 ? Double.POSITIVE_INFINITY : random.nextInt(3_000) / 7.0);
             }
-            g.append("l", (long) random.nextInt(2_000) - 1_000);
+            // stretches of one value and stretches of random ones: run-length and bit-packed dictionary ids
+            g.append("l", (r / 100) % 2 == 0 ? (long) r / 100 : (long) random.nextInt(2_000) - 1_000);
             if (random.nextInt(40) != 0) {
-                g.append("i", random.nextInt(100));
+                g.append("i", (r / 50) % 100);
             }
             g.append("f", r % 1_009 == 0 ? Float.NaN : random.nextInt(500) / 4f);
             if (random.nextInt(30) != 0) {
