@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.metadata.FileMetaData;
-import org.apache.parquet.io.InputFile;
 import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.io.OutputFile;
 
@@ -26,17 +25,15 @@ public final class ParquetMerge implements AutoCloseable {
 
     /** Appends a part's row groups; the first part fixes the schema and the file's metadata. */
     public void append(Path part) throws IOException {
-        InputFile input = new LocalInputFile(part);
-        if (writer == null) {
-            FileMetaData meta;
-            try (ParquetFileReader reader = ParquetFileReader.open(input)) {
-                meta = reader.getFooter().getFileMetaData();
+        try (ParquetFileReader reader = ParquetSupport.open(new LocalInputFile(part), ParquetSupport.readOptions())) {
+            if (writer == null) {
+                FileMetaData meta = reader.getFooter().getFileMetaData();
+                metadata = meta.getKeyValueMetaData();
+                writer = new ParquetFileWriter(target, meta.getSchema(), ParquetFileWriter.Mode.CREATE, ROW_GROUP_SIZE, 0);
+                writer.start();
             }
-            metadata = meta.getKeyValueMetaData();
-            writer = new ParquetFileWriter(target, meta.getSchema(), ParquetFileWriter.Mode.CREATE, ROW_GROUP_SIZE, 0);
-            writer.start();
+            reader.appendTo(writer);
         }
-        writer.appendFile(input);
     }
 
     @Override

@@ -7,12 +7,12 @@ import dev.batchinference.job.PipelineException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.avro.Schema;
-import org.apache.parquet.avro.AvroSchemaConverter;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.parquet.io.InputFile;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.Type;
 
 /**
  * Plans a Parquet input from its footer alone (a few ranged reads): its columns, its schema, and chunks
@@ -29,8 +29,8 @@ public final class ParquetPlanner {
         this.maxRowGroupBytes = maxRowGroupBytes;
     }
 
-    /** Top-level columns in file order, the file's Avro schema, and the chunks. */
-    public record ParquetPlan(List<String> columns, Schema schema, List<ChunkRange> chunks, long rows) {
+    /** Top-level columns in file order, the file's schema, and the chunks. */
+    public record ParquetPlan(List<String> columns, MessageType schema, List<ChunkRange> chunks, long rows) {
     }
 
     public ParquetPlan plan(InputFile file) {
@@ -41,20 +41,14 @@ public final class ParquetPlanner {
             throw new java.io.UncheckedIOException(e);
         }
         ParquetMetadata footer;
-        try (ParquetFileReader reader = ParquetFileReader.open(file)) {
+        try (ParquetFileReader reader = ParquetSupport.open(file, ParquetSupport.readOptions())) {
             footer = reader.getFooter();
         } catch (IOException | RuntimeException e) {
             throw new PipelineException(FailureReason.UNREADABLE_INPUT, "not a readable Parquet file ("
                     + length + " bytes): " + e.getMessage());
         }
-        Schema schema;
-        try {
-            schema = new AvroSchemaConverter(ParquetSupport.configuration())
-                    .convert(footer.getFileMetaData().getSchema());
-        } catch (RuntimeException e) {
-            throw new PipelineException(FailureReason.UNREADABLE_INPUT, "the Parquet schema cannot be read: " + e.getMessage());
-        }
-        List<String> columns = schema.getFields().stream().map(Schema.Field::name).toList();
+        MessageType schema = footer.getFileMetaData().getSchema();
+        List<String> columns = schema.getFields().stream().map(Type::getName).toList();
         List<BlockMetaData> groups = footer.getBlocks();
         List<ChunkRange> chunks = new ArrayList<>();
         long rows = 0;
@@ -87,32 +81,24 @@ public final class ParquetPlanner {
     }
 
     /** The input schema's type for a column, for pass-through columns kept as they are. */
-    public static Schema columnType(Schema schema, String column) {
-        return schema.getField(column).schema();
+    public static Type columnType(MessageType schema, String column) {
+        return schema.getType(column);
     }
 
-    /** Checks feature columns hold scalars: a nested column cannot feed a float tensor. */
-    public static void checkFeatureTypes(Schema schema, List<String> featureColumns) {
+    /** Checks feature columns hold one value per row: a group or a repeated column cannot feed a float tensor. */
+    public static void checkFeatureTypes(MessageType schema, List<String> featureColumns) {
         List<String> nested = new ArrayList<>();
         for (String column : featureColumns) {
-            Schema type = nonNull(schema.getField(column).schema());
-            switch (type.getType()) {
-                case RECORD, ARRAY, MAP, UNION -> nested.add(column + " (" + type.getType().getName() + ")");
-                default -> {
-                }
+            Type type = schema.getType(column);
+            if (!type.isPrimitive()) {
+                nested.add(column + " (group)");
+            } else if (type.isRepetition(Type.Repetition.REPEATED)) {
+                nested.add(column + " (repeated)");
             }
         }
         if (!nested.isEmpty()) {
             throw new PipelineException(FailureReason.SCHEMA_MISMATCH,
                     "feature column(s) that are not numbers: " + String.join(", ", nested));
         }
-    }
-
-    static Schema nonNull(Schema type) {
-        if (type.getType() == Schema.Type.UNION) {
-            List<Schema> types = type.getTypes().stream().filter(t -> t.getType() != Schema.Type.NULL).toList();
-            return types.size() == 1 ? types.get(0) : type;
-        }
-        return type;
     }
 }

@@ -2,48 +2,181 @@ package dev.batchinference.format;
 
 import dev.batchinference.inference.PredictionWriter;
 import java.io.IOException;
-import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericData;
-import org.apache.avro.generic.GenericRecord;
-import org.apache.parquet.avro.AvroParquetWriter;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.conf.ParquetConfiguration;
+import org.apache.parquet.example.data.Group;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.api.WriteSupport;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.OutputFile;
+import org.apache.parquet.io.api.Binary;
+import org.apache.parquet.io.api.RecordConsumer;
+import org.apache.parquet.schema.GroupType;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.Type;
 
-/** Predictions as a Parquet file with the job's output schema. */
+/**
+ * Predictions as a Parquet file with the job's output schema ({@link PredictionSchema}), each row sent
+ * straight to Parquet's {@link RecordConsumer}: no record object per row.
+ */
 public final class ParquetPredictionWriter implements PredictionWriter {
-    private final ParquetWriter<GenericRecord> writer;
-    private final Schema schema;
-    private final int fields;
+    private final ParquetWriter<Row> writer;
+    private final Row row = new Row();
 
-    public ParquetPredictionWriter(OutputFile file, Schema schema, CompressionCodecName codec) throws IOException {
-        this.schema = schema;
-        this.fields = schema.getFields().size();
-        this.writer = AvroParquetWriter.<GenericRecord>builder(file)
+    public ParquetPredictionWriter(OutputFile file, MessageType schema, CompressionCodecName codec) throws IOException {
+        Builder builder = new Builder(file, schema)
                 .withConf(ParquetSupport.configuration())
-                .withSchema(schema)
-                .withDataModel(ParquetSupport.dataModel())
+                .withCodecFactory(ParquetSupport.codecs())
                 .withCompressionCodec(codec)
-                .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
-                .build();
+                .withWriteMode(ParquetFileWriter.Mode.OVERWRITE);
+        // probabilities hardly repeat: a dictionary for them is built only to be dropped when it outgrows its page
+        int label = schema.getFieldIndex("label");
+        for (int field = label + 1; field < schema.getFieldCount(); field++) {
+            builder.withDictionaryEncoding(schema.getFieldName(field), false);
+        }
+        this.writer = builder.build();
     }
 
     @Override
     public void write(Object[] passThrough, String label, float[] probabilities, int offset) throws IOException {
-        GenericData.Record row = new GenericData.Record(schema);
-        for (int p = 0; p < passThrough.length; p++) {
-            row.put(p, passThrough[p]);
-        }
-        row.put(passThrough.length, label);
-        for (int f = passThrough.length + 1, c = 0; f < fields; f++, c++) {
-            row.put(f, probabilities[offset + c]);
-        }
+        row.passThrough = passThrough;
+        row.label = label;
+        row.probabilities = probabilities;
+        row.offset = offset;
         writer.write(row);
     }
 
     @Override
     public void close() throws IOException {
         writer.close();
+    }
+
+    /** The row being written; one instance, refilled for every row. */
+    private static final class Row {
+        Object[] passThrough;
+        String label;
+        float[] probabilities;
+        int offset;
+    }
+
+    private static final class Builder extends ParquetWriter.Builder<Row, Builder> {
+        private final MessageType schema;
+
+        Builder(OutputFile file, MessageType schema) {
+            super(file);
+            this.schema = schema;
+        }
+
+        @Override
+        protected Builder self() {
+            return this;
+        }
+
+        @Override
+        protected WriteSupport<Row> getWriteSupport(ParquetConfiguration conf) {
+            return new RowWriteSupport(schema);
+        }
+
+        @Override
+        protected WriteSupport<Row> getWriteSupport(Configuration conf) {
+            return new RowWriteSupport(schema);
+        }
+    }
+
+    /** Writes a row as pass-through columns, {@code label}, then one float per output value. */
+    private static final class RowWriteSupport extends WriteSupport<Row> {
+        private final MessageType schema;
+        private final Map<String, Binary> labels = new HashMap<>();
+        private RecordConsumer out;
+
+        RowWriteSupport(MessageType schema) {
+            this.schema = schema;
+        }
+
+        @Override
+        public WriteContext init(ParquetConfiguration configuration) {
+            return new WriteContext(schema, Map.of());
+        }
+
+        @Override
+        public WriteContext init(Configuration configuration) {
+            return new WriteContext(schema, Map.of());
+        }
+
+        @Override
+        public void prepareForWrite(RecordConsumer recordConsumer) {
+            this.out = recordConsumer;
+        }
+
+        @Override
+        public void write(Row row) {
+            out.startMessage();
+            int field = 0;
+            for (Object value : row.passThrough) {
+                if (value != null) {
+                    Type type = schema.getType(field);
+                    out.startField(type.getName(), field);
+                    writeValue(type, value);
+                    out.endField(type.getName(), field);
+                }
+                field++;
+            }
+            String labelField = schema.getFieldName(field);
+            out.startField(labelField, field);
+            out.addBinary(labels.computeIfAbsent(row.label, Binary::fromString));
+            out.endField(labelField, field);
+            field++;
+            for (int c = row.offset; field < schema.getFieldCount(); field++, c++) {
+                String name = schema.getFieldName(field);
+                out.startField(name, field);
+                out.addFloat(row.probabilities[c]);
+                out.endField(name, field);
+            }
+            out.endMessage();
+        }
+
+        /** A pass-through value: as read from Parquet (same type as the field), or a CSV cell (a string field). */
+        private void writeValue(Type type, Object value) {
+            if (value instanceof ParquetRowReader.NestedValue nested) {
+                writeRepetitions(nested.row(), nested.field());
+                return;
+            }
+            switch (type.asPrimitiveType().getPrimitiveTypeName()) {
+                case INT32 -> out.addInteger((Integer) value);
+                case INT64 -> out.addLong((Long) value);
+                case FLOAT -> out.addFloat((Float) value);
+                case DOUBLE -> out.addDouble((Double) value);
+                case BOOLEAN -> out.addBoolean((Boolean) value);
+                case BINARY, FIXED_LEN_BYTE_ARRAY, INT96 -> out.addBinary(value instanceof ParquetBytes bytes
+                        ? bytes.bytes() : Binary.fromString(value.toString()));
+            }
+        }
+
+        /** Every value of one field of a group (several for a repeated field), nested groups included. */
+        private void writeRepetitions(Group group, int field) {
+            Type type = group.getType().getType(field);
+            for (int i = 0; i < group.getFieldRepetitionCount(field); i++) {
+                if (type.isPrimitive()) {
+                    group.writeValue(field, i, out);
+                } else {
+                    out.startGroup();
+                    writeGroup(group.getGroup(field, i), type.asGroupType());
+                    out.endGroup();
+                }
+            }
+        }
+
+        private void writeGroup(Group group, GroupType type) {
+            for (int field = 0; field < type.getFieldCount(); field++) {
+                if (group.getFieldRepetitionCount(field) > 0) {
+                    out.startField(type.getFieldName(field), field);
+                    writeRepetitions(group, field);
+                    out.endField(type.getFieldName(field), field);
+                }
+            }
+        }
     }
 }

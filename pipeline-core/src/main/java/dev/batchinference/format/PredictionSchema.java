@@ -1,15 +1,25 @@
 package dev.batchinference.format;
 
+import dev.batchinference.job.FailureReason;
+import dev.batchinference.job.PipelineException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.apache.avro.Schema;
+import org.apache.parquet.schema.GroupType;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.MessageTypeParser;
+import org.apache.parquet.schema.PrimitiveType;
+import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
+import org.apache.parquet.schema.Type;
+import org.apache.parquet.schema.Types;
 
 /**
- * The Avro schema of Parquet predictions: pass-through columns with their input types (strings when the
- * input was CSV), {@code label} as a string, {@code prob_<class>} as floats. Names are made valid Avro
- * names ({@code [A-Za-z_][A-Za-z0-9_]*}), so a CSV column "sepal length" becomes {@code sepal_length}.
+ * The Parquet schema of predictions: pass-through columns with their input types (strings when the
+ * input was CSV), {@code label} as a string, {@code prob_<class>} as floats. Names are made
+ * {@code [A-Za-z_][A-Za-z0-9_]*}, so a CSV column "sepal length" becomes {@code sepal_length}: the names
+ * stay valid in every tool that reads the output (Avro-based readers, Hive, SQL engines).
  */
 public final class PredictionSchema {
     private PredictionSchema() {
@@ -17,23 +27,44 @@ public final class PredictionSchema {
 
     /**
      * @param outputHeader the output's column names ({@link ColumnMapping#outputHeader})
-     * @param passThroughTypes the pass-through columns' input schemas, or null for strings (CSV input)
+     * @param passThroughTypes the pass-through columns' input types, or null for strings (CSV input)
      */
-    public static Schema of(List<String> outputHeader, List<Schema> passThroughTypes, int passThroughCount) {
-        List<Schema.Field> fields = new ArrayList<>();
+    public static MessageType of(List<String> outputHeader, List<Type> passThroughTypes, int passThroughCount) {
+        List<Type> fields = new ArrayList<>();
         Set<String> used = new HashSet<>();
         for (int i = 0; i < outputHeader.size(); i++) {
-            Schema type;
-            if (i < passThroughCount) {
-                type = passThroughTypes == null ? Schema.create(Schema.Type.STRING) : passThroughTypes.get(i);
-            } else if (i == passThroughCount) {
-                type = Schema.create(Schema.Type.STRING);
+            String name = uniqueName(outputHeader.get(i), used);
+            if (i < passThroughCount && passThroughTypes != null) {
+                fields.add(renamed(passThroughTypes.get(i), name));
+            } else if (i <= passThroughCount) {
+                fields.add(Types.required(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named(name));
             } else {
-                type = Schema.create(Schema.Type.FLOAT);
+                fields.add(Types.required(PrimitiveTypeName.FLOAT).named(name));
             }
-            fields.add(new Schema.Field(uniqueName(outputHeader.get(i), used), type));
         }
-        return Schema.createRecord("Prediction", "one input row's prediction", "dev.batchinference", false, fields);
+        MessageType schema = new MessageType("Prediction", fields);
+        // the schema travels in the job's plan as text: a type that does not survive that fails the job here
+        if (!parse(schema.toString()).equals(schema)) {
+            throw new PipelineException(FailureReason.SCHEMA_MISMATCH, "a pass-through column's Parquet type cannot be"
+                    + " carried to the output: " + schema);
+        }
+        return schema;
+    }
+
+    /** The schema from its text form ({@link MessageType#toString}), as the job's plan holds it. */
+    public static MessageType parse(String text) {
+        return MessageTypeParser.parseMessageType(text);
+    }
+
+    private static Type renamed(Type type, String name) {
+        if (type.isPrimitive()) {
+            PrimitiveType p = type.asPrimitiveType();
+            return Types.primitive(p.getPrimitiveTypeName(), p.getRepetition()).length(p.getTypeLength())
+                    .as(p.getLogicalTypeAnnotation()).named(name);
+        }
+        GroupType g = type.asGroupType();
+        return Types.buildGroup(g.getRepetition()).as(g.getLogicalTypeAnnotation()).addFields(g.getFields().toArray(Type[]::new))
+                .named(name);
     }
 
     static String uniqueName(String name, Set<String> used) {

@@ -9,9 +9,9 @@ import dev.batchinference.format.OutputFormat;
 import dev.batchinference.format.ParquetPredictionWriter;
 import dev.batchinference.format.ParquetRowReader;
 import dev.batchinference.format.ParquetSupport;
+import dev.batchinference.format.PredictionSchema;
 import dev.batchinference.job.ChunkRange;
 import java.util.List;
-import org.apache.avro.Schema;
 import org.apache.commons.csv.CSVPrinter;
 import org.apache.parquet.io.LocalOutputFile;
 import dev.batchinference.job.ChunkResult;
@@ -134,8 +134,7 @@ public final class ChunkWorker {
         JobPlan.Layout layout = plan.layout();
         if (layout.format() == InputFormat.PARQUET) {
             return new ParquetRowReader(new ObjectStoreInputFile(store, plan.input().key(), plan.input().etag(),
-                    plan.input().size()), chunk.startByte(), chunk.endByte(),
-                    new Schema.Parser().parse(layout.inputSchema()), mapping);
+                    plan.input().size()), chunk.startByte(), chunk.endByte(), mapping);
         }
         InputStream in = chunk.source() != null ? store.read(chunk.source())
                 : store.read(plan.input().key(), plan.input().etag(), chunk.startByte(), chunk.endByte());
@@ -145,7 +144,7 @@ public final class ChunkWorker {
     private static PredictionWriter openPredictions(JobPlan.Layout layout, Path file, List<String> labels)
             throws IOException {
         if (layout.output() == OutputFormat.PARQUET) {
-            return new ParquetPredictionWriter(new LocalOutputFile(file), new Schema.Parser().parse(layout.outputSchema()),
+            return new ParquetPredictionWriter(new LocalOutputFile(file), PredictionSchema.parse(layout.outputSchema()),
                     ParquetSupport.codec(layout.compression()));
         }
         return new CsvPredictionWriter(new java.io.BufferedOutputStream(Files.newOutputStream(file), 1 << 16), labels);

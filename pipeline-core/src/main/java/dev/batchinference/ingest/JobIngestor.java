@@ -12,7 +12,7 @@ import dev.batchinference.job.ChunkRange;
 import dev.batchinference.job.JobPlan.Layout;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
-import org.apache.avro.Schema;
+import org.apache.parquet.schema.Type;
 import dev.batchinference.format.ColumnMapping;
 import dev.batchinference.format.CsvChunkPlanner;
 import dev.batchinference.job.ChunkTask;
@@ -118,14 +118,14 @@ public final class JobIngestor {
                         new ObjectStoreInputFile(store, input.key(), input.etag(), input.size()));
                 ColumnMapping mapping = ColumnMapping.plan(parquet.columns(), model.manifest().features(), data.columns());
                 ParquetPlanner.checkFeatureTypes(parquet.schema(), mapping.featureColumnNames());
-                List<Schema> types = mapping.passThroughColumnNames().stream()
+                List<Type> types = mapping.passThroughColumnNames().stream()
                         .map(c -> ParquetPlanner.columnType(parquet.schema(), c)).toList();
-                layout = layout(format, parquet.columns(), ',', mapping, model, types, parquet.schema().toString());
+                layout = layout(format, parquet.columns(), ',', mapping, model, types);
                 chunks = parquet.chunks();
             } else {
                 CsvChunkPlanner.CsvPlan csv = planCsv(jobId, input, format);
                 ColumnMapping mapping = ColumnMapping.plan(csv.header(), model.manifest().features(), data.columns());
-                layout = layout(format, csv.header(), csv.delimiter(), mapping, model, null, null);
+                layout = layout(format, csv.header(), csv.delimiter(), mapping, model, null);
                 chunks = csv.chunks();
             }
             return new JobPlan(jobId, input, model.ref(), model.manifest(), layout, chunks, clock.instant(), null);
@@ -170,14 +170,14 @@ public final class JobIngestor {
     }
 
     private Layout layout(InputFormat format, List<String> columns, char delimiter, ColumnMapping mapping,
-                          ModelStore.ResolvedModel model, List<Schema> passThroughTypes, String inputSchema) {
+                          ModelStore.ResolvedModel model, List<Type> passThroughTypes) {
         OutputFormat output = data.outputFormat().orElse(OutputFormat.matching(format));
         String outputSchema = output == OutputFormat.PARQUET
                 ? PredictionSchema.of(mapping.outputHeader(model.manifest().labels()), passThroughTypes,
                         mapping.passThroughColumns().length).toString()
                 : null;
         return new Layout(format, columns, delimiter, mapping.featureColumnNames(), mapping.passThroughColumnNames(),
-                output, data.parquetCompression(), inputSchema, outputSchema);
+                output, data.parquetCompression(), outputSchema);
     }
 
     private void dispatch(JobPlan plan) {

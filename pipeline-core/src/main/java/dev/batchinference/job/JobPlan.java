@@ -34,11 +34,12 @@ public record JobPlan(
     /**
      * How to read the input and write the output, decided once at planning time: the input's columns
      * (CSV header or Parquet schema), the CSV delimiter, which columns feed the model and which pass
-     * through, the output format and, for Parquet output, its compression and Avro schema.
+     * through, the output format and, for Parquet output, its compression and schema (Parquet's schema
+     * language, {@code MessageType.toString()}).
      */
     public record Layout(InputFormat format, List<String> columns, char delimiter, List<String> featureColumns,
                          List<String> passThroughColumns, OutputFormat output, String compression,
-                         String inputSchema, String outputSchema) {
+                         String outputSchema) {
 
         public ColumnMapping mapping() {
             return ColumnMapping.of(columns, featureColumns, passThroughColumns);

@@ -28,12 +28,13 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.apache.avro.LogicalTypes;
-import org.apache.avro.Schema;
-import org.apache.avro.SchemaBuilder;
-import org.apache.avro.generic.GenericData;
-import org.apache.avro.generic.GenericRecord;
 import org.apache.commons.csv.CSVRecord;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.io.api.Binary;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
+import org.apache.parquet.schema.Type;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -79,21 +80,25 @@ class DataFormatsTest {
         JobSummary summary = summaryOf(p, key);
         assertThat(summary.state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(summary.output()).isEqualTo("output/fraud/transactions.predictions.parquet");
-        List<GenericRecord> rows = ParquetFiles.read(dir, bytes(p, summary.output()));
-        Schema schema = rows.get(0).getSchema();
-        assertThat(schema.getFields().stream().map(Schema.Field::name))
+        List<Group> rows = ParquetFiles.read(dir, bytes(p, summary.output()));
+        org.apache.parquet.schema.GroupType schema = rows.get(0).getType();
+        MessageType input = ParquetFiles.schemaOf(dir, Files.readAllBytes(Samples.data("transactions.parquet")));
+        assertThat(schema.getFields().stream().map(Type::getName))
                 .containsExactly("id", "channel", "label", "prob_legit", "prob_fraud");
-        assertThat(schema.getField("label").schema().getType()).isEqualTo(Schema.Type.STRING);
-        assertThat(schema.getField("prob_fraud").schema().getType()).isEqualTo(Schema.Type.FLOAT);
+        assertThat(schema.getType("id")).as("pass-through columns keep their input type").isEqualTo(input.getType("id"));
+        assertThat(schema.getType("label").asPrimitiveType().getPrimitiveTypeName()).isEqualTo(PrimitiveTypeName.BINARY);
+        assertThat(schema.getType("label").getLogicalTypeAnnotation()).isEqualTo(LogicalTypeAnnotation.stringType());
+        assertThat(schema.getType("prob_fraud").asPrimitiveType().getPrimitiveTypeName()).isEqualTo(PrimitiveTypeName.FLOAT);
         List<CSVRecord> expected = Samples.csv(Samples.expected("transactions.predictions.csv"));
         assertThat(rows).hasSize(expected.size() - 1);
         for (int r = 0; r < rows.size(); r++) {
             CSVRecord e = expected.get(r + 1);
-            GenericRecord a = rows.get(r);
-            assertThat(a.get("id").toString()).isEqualTo(e.get(0));
-            assertThat(a.get("channel").toString()).isEqualTo(e.get(1));
-            assertThat(a.get("label").toString()).isEqualTo(e.get(2));
-            assertThat((double) (Float) a.get("prob_fraud")).isCloseTo(Double.parseDouble(e.get(4)), within(1e-6));
+            Group a = rows.get(r);
+            assertThat(a.getString("id", 0)).isEqualTo(e.get(0));
+            assertThat(a.getString("channel", 0)).isEqualTo(e.get(1));
+            assertThat(a.getString("label", 0)).isEqualTo(e.get(2));
+            assertThat((double) a.getFloat("prob_legit", 0)).isCloseTo(Double.parseDouble(e.get(3)), within(1e-6));
+            assertThat((double) a.getFloat("prob_fraud", 0)).isCloseTo(Double.parseDouble(e.get(4)), within(1e-6));
         }
     }
 
@@ -108,11 +113,11 @@ class DataFormatsTest {
 
         assertSamePredictions(Samples.csv(csvOut.predictionsOf(parquetKey)),
                 Samples.csv(Samples.expected("transactions.predictions.csv")));
-        List<GenericRecord> iris = ParquetFiles.read(dir, bytes(parquetOut, JobKeys.predictions(csvKey, OutputFormat.PARQUET)));
+        List<Group> iris = ParquetFiles.read(dir, bytes(parquetOut, JobKeys.predictions(csvKey, OutputFormat.PARQUET)));
         assertThat(iris).hasSize(150);
-        assertThat(iris.get(0).getSchema().getField("id").schema().getType()).as("CSV columns are strings")
-                .isEqualTo(Schema.Type.STRING);
-        assertThat(iris.get(149).get("label").toString()).isEqualTo("virginica");
+        assertThat(iris.get(0).getType().getType("id").getLogicalTypeAnnotation()).as("CSV columns are strings")
+                .isEqualTo(LogicalTypeAnnotation.stringType());
+        assertThat(iris.get(149).getString("label", 0)).isEqualTo("virginica");
     }
 
     @Test
@@ -127,48 +132,165 @@ class DataFormatsTest {
 
     @Test
     void numericColumnsOfAnyWidthFeedTheTensorAndNullsAreRejectedRows() throws IOException {
-        Schema decimal = LogicalTypes.decimal(6, 2).addToSchema(Schema.create(Schema.Type.BYTES));
-        Schema schema = SchemaBuilder.record("Flower").fields()
-                .requiredString("id")
-                .optionalInt("sepal_length_int")
-                .requiredLong("sepal_width_long")
-                .requiredFloat("petal_length")
-                .name("petal_width").type(decimal).noDefault()
-                .endRecord();
-        Schema renamedIris = schema;
-        List<GenericRecord> records = new ArrayList<>();
-        records.add(record(schema, "a", 5, 3L, 1.4f, "0.20"));
-        records.add(record(schema, "b", null, 3L, 1.4f, "0.20"));
-        records.add(record(schema, "c", 7, 3L, 5.5f, "2.10"));
+        MessageType schema = ParquetFiles.schema("""
+                message Flower {
+                  required binary id (STRING);
+                  optional int32 sepal_length_int;
+                  required int64 sepal_width_long;
+                  required float petal_length;
+                  required binary petal_width (DECIMAL(6,2));
+                  optional boolean flagged;
+                  optional group tags (LIST) { repeated group list { optional binary element (STRING); } }
+                }""");
+        List<Group> records = new ArrayList<>();
+        records.add(record(schema, "a", 5, 3L, 1.4f, "0.20", true, "x", "y"));
+        records.add(record(schema, "b", null, 3L, 1.4f, "0.20", null));
+        records.add(record(schema, "c", 7, 3L, 5.5f, "2.10", false));
         ColumnSelection selection = new ColumnSelection(Map.of("sepal_length", "sepal_length_int",
                 "sepal_width", "sepal_width_long"), ColumnSelection.PassThrough.NON_FEATURES);
+        byte[] input = ParquetFiles.write(dir, schema, records);
         InMemoryPipeline p = new InMemoryPipeline(dir.resolve("cache"), new ChunkLimits(1_000, Long.MAX_VALUE),
                 new DataSettings(null, Optional.of(OutputFormat.CSV), "snappy", selection),
                 Limits.defaults().toleratingAllRejections());
         Samples.publish(p.models, "iris");
-        String key = p.put("incoming/iris/widths.parquet", ParquetFiles.write(dir, renamedIris, records));
+        String key = p.put("incoming/iris/widths.parquet", input);
 
         p.runToEnd(key);
 
         List<CSVRecord> rows = Samples.csv(p.predictionsOf(key));
-        assertThat(rows.stream().skip(1).map(r -> r.get(0) + ":" + r.get(1))).containsExactly("a:setosa", "c:virginica");
+        assertThat(rows.get(0).values()).startsWith("id", "flagged", "tags", "label");
+        assertThat(rows.stream().skip(1).map(r -> r.get(0) + ":" + r.get(1) + ":" + r.get(3)))
+                .containsExactly("a:true:setosa", "c:false:virginica");
+        assertThat(rows.get(1).get(2)).as("a nested column as text").contains("x").contains("y");
+        assertThat(rows.get(2).get(2)).as("an empty list").isEmpty();
         assertThat(p.text(JobKeys.errors(key))).isEqualTo("row,column,reason\n2,sepal_length_int,null value\n");
         // the same values through the CSV path give the same probabilities
         InMemoryPipeline csv = pipeline(1_000);
         String csvKey = csv.put("incoming/iris/same.csv", (IRIS_HEADER + "\na,5,3,1.4,0.2\nc,7,3,5.5,2.1\n")
                 .getBytes(StandardCharsets.UTF_8));
         csv.runToEnd(csvKey);
-        assertThat(rows.stream().skip(1).map(CSVRecord::values).map(Arrays::asList))
+        assertThat(rows.stream().skip(1).map(r -> List.of(r.get(0), r.get(3), r.get(4), r.get(5), r.get(6))).toList())
                 .isEqualTo(Samples.csv(csv.predictionsOf(csvKey)).stream().skip(1).map(CSVRecord::values).map(Arrays::asList).toList());
+
+        // Parquet output: every pass-through column, nested and null ones too, keeps its type and its values
+        InMemoryPipeline parquet = new InMemoryPipeline(dir.resolve("cache2"), new ChunkLimits(1_000, Long.MAX_VALUE),
+                new DataSettings(null, Optional.of(OutputFormat.PARQUET), "snappy", new ColumnSelection(Map.of(
+                        "sepal_length", "sepal_length_int", "sepal_width", "sepal_width_long"), ColumnSelection.PassThrough.ALL)),
+                Limits.defaults().toleratingAllRejections());
+        Samples.publish(parquet.models, "iris");
+        parquet.put(key, input);
+        parquet.runToEnd(key);
+        List<Group> out = ParquetFiles.read(dir, bytes(parquet, JobKeys.predictions(key, OutputFormat.PARQUET)));
+        for (String column : List.of("id", "sepal_length_int", "sepal_width_long", "petal_length", "petal_width", "flagged", "tags")) {
+            assertThat(out.get(0).getType().getType(column)).as(column).isEqualTo(schema.getType(column));
+        }
+        assertThat(out).hasSize(2);
+        assertThat(out.get(0).toString()).isEqualTo(records.get(0).toString() + "label: setosa\n"
+                + "prob_setosa: " + out.get(0).getFloat("prob_setosa", 0) + "\n"
+                + "prob_versicolor: " + out.get(0).getFloat("prob_versicolor", 0) + "\n"
+                + "prob_virginica: " + out.get(0).getFloat("prob_virginica", 0) + "\n");
+        assertThat(out.get(1).getFieldRepetitionCount("tags")).isZero();
     }
 
-    private static GenericRecord record(Schema schema, String id, Integer sl, long sw, float pl, String pw) {
-        GenericData.Record r = new GenericData.Record(schema);
-        r.put("id", id);
-        r.put("sepal_length_int", sl);
-        r.put("sepal_width_long", sw);
-        r.put("petal_length", pl);
-        r.put("petal_width", ByteBuffer.wrap(new BigDecimal(pw).unscaledValue().toByteArray()));
+    @Test
+    void textDecimalAndUnsignedFeaturesAreNumbersAndOtherValuesAreRejectedWithTheirReason() throws IOException {
+        MessageType schema = ParquetFiles.schema("""
+                message Flower {
+                  required binary id (STRING);
+                  required binary sepal_length (STRING);
+                  required int64 sepal_width (DECIMAL(10,1));
+                  required int32 petal_length (INTEGER(32,false));
+                  required double petal_width;
+                }""");
+        List<Group> records = new ArrayList<>();
+        records.add(ParquetFiles.row(schema).append("id", "a").append("sepal_length", " 5.0").append("sepal_width", 30L)
+                .append("petal_length", 1).append("petal_width", 0.25));
+        records.add(ParquetFiles.row(schema).append("id", "b").append("sepal_length", "five").append("sepal_width", 30L)
+                .append("petal_length", 1).append("petal_width", 0.25));
+        records.add(ParquetFiles.row(schema).append("id", "c").append("sepal_length", "5").append("sepal_width", 30L)
+                .append("petal_length", 1).append("petal_width", Double.NaN));
+        records.add(ParquetFiles.row(schema).append("id", "d").append("sepal_length", "5").append("sepal_width", 30L)
+                .append("petal_length", 1).append("petal_width", 1e300));
+        InMemoryPipeline p = new InMemoryPipeline(dir.resolve("cache"), new ChunkLimits(1_000, Long.MAX_VALUE),
+                new DataSettings(null, Optional.of(OutputFormat.CSV), "snappy", ColumnSelection.defaults()),
+                Limits.defaults().toleratingAllRejections());
+        Samples.publish(p.models, "iris");
+        String key = p.put("incoming/iris/kinds.parquet", ParquetFiles.write(dir, schema, records));
+
+        p.runToEnd(key);
+
+        assertThat(p.text(JobKeys.errors(key))).isEqualTo("row,column,reason\n"
+                + "2,sepal_length,not a number (text of 4 characters)\n"
+                + "3,petal_width,not a finite float (double)\n"
+                + "4,petal_width,not a finite float (double)\n");
+        InMemoryPipeline csv = pipeline(1_000);
+        String csvKey = csv.put("incoming/iris/same.csv", (IRIS_HEADER + "\na,5.0,3.0,1,0.25\n").getBytes(StandardCharsets.UTF_8));
+        csv.runToEnd(csvKey);
+        assertThat(Samples.csv(p.predictionsOf(key)).stream().map(CSVRecord::values).map(Arrays::asList).toList())
+                .isEqualTo(Samples.csv(csv.predictionsOf(csvKey)).stream().map(CSVRecord::values).map(Arrays::asList).toList());
+    }
+
+    @Test
+    void geometryColumnsPassThroughAsTheyAre() throws IOException {
+        MessageType schema = ParquetFiles.schema("""
+                message Flower {
+                  required binary id (STRING);
+                  required double sepal_length;
+                  required double sepal_width;
+                  required double petal_length;
+                  required double petal_width;
+                  optional binary place (GEOMETRY);
+                }""");
+        Binary point = wkb(1, 2.5, -1.0);
+        Binary square = wkb(3, 1, 5, 0.0, 0.0, 4.0, 0.0, 4.0, 4.0, 0.0, 4.0, 0.0, 0.0);
+        List<Group> records = new ArrayList<>();
+        for (Binary place : List.of(point, square)) {
+            records.add(ParquetFiles.row(schema).append("id", "r" + records.size()).append("sepal_length", 5.1)
+                    .append("sepal_width", 3.5).append("petal_length", 1.4).append("petal_width", 0.2).append("place", place));
+        }
+        InMemoryPipeline p = pipeline(1_000);
+        String key = p.put("incoming/iris/places.parquet", ParquetFiles.write(dir, schema, records));
+
+        p.runToEnd(key);
+
+        byte[] output = bytes(p, JobKeys.predictions(key, OutputFormat.PARQUET));
+        assertThat(ParquetFiles.schemaOf(dir, output).getType("place")).isEqualTo(schema.getType("place"));
+        assertThat(ParquetFiles.read(dir, output).stream().map(r -> r.getBinary("place", 0))).containsExactly(point, square);
+    }
+
+    /** Little-endian WKB of a geometry type with its numbers (counts as they come, then coordinates). */
+    private static Binary wkb(int type, double... numbers) {
+        ByteBuffer wkb = ByteBuffer.allocate(5 + 8 * numbers.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        wkb.put((byte) 1).putInt(type);
+        if (type == 3) { // polygon: ring count and point count are ints, then the points
+            wkb.putInt((int) numbers[0]).putInt((int) numbers[1]);
+            numbers = Arrays.copyOfRange(numbers, 2, numbers.length);
+        }
+        for (double n : numbers) {
+            wkb.putDouble(n);
+        }
+        return Binary.fromConstantByteArray(Arrays.copyOf(wkb.array(), wkb.position()));
+    }
+
+    private static Group record(MessageType schema, String id, Integer sl, long sw, float pl, String pw, Boolean flagged,
+                                String... tags) {
+        Group r = ParquetFiles.row(schema);
+        r.append("id", id);
+        if (sl != null) {
+            r.append("sepal_length_int", sl);
+        }
+        r.append("sepal_width_long", sw);
+        r.append("petal_length", pl);
+        r.append("petal_width", Binary.fromConstantByteArray(new BigDecimal(pw).unscaledValue().toByteArray()));
+        if (flagged != null) {
+            r.append("flagged", flagged);
+        }
+        if (tags.length > 0) {
+            Group list = r.addGroup("tags");
+            for (String tag : tags) {
+                list.addGroup("list").append("element", tag);
+            }
+        }
         return r;
     }
 
@@ -263,10 +385,8 @@ class DataFormatsTest {
 
     @Test
     void aParquetFileWithoutAFeatureColumnFailsAtPlanningWithItsName() {
-        Schema schema = SchemaBuilder.record("R").fields().requiredString("id").requiredDouble("sepal_length").endRecord();
-        GenericData.Record r = new GenericData.Record(schema);
-        r.put("id", "x");
-        r.put("sepal_length", 1.0);
+        MessageType schema = ParquetFiles.schema("message R { required binary id (STRING); required double sepal_length; }");
+        Group r = ParquetFiles.row(schema).append("id", "x").append("sepal_length", 1.0);
         InMemoryPipeline p = pipeline(1_000);
         String key = p.put("incoming/iris/partial.parquet", ParquetFiles.write(dir, schema, List.of(r)));
 

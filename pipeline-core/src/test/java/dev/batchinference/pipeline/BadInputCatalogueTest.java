@@ -27,9 +27,8 @@ import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
-import org.apache.avro.Schema;
-import org.apache.avro.SchemaBuilder;
-import org.apache.avro.generic.GenericData;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.schema.MessageType;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -91,7 +90,7 @@ class BadInputCatalogueTest {
                 failed("Parquet row group over the limit", (p, d) -> p.put("incoming/iris/big.parquet",
                         Files.readAllBytes(Samples.data("iris.parquet"))), FailureReason.LIMIT_EXCEEDED, "MAX_ROW_GROUP_BYTES"),
                 failed("nested Parquet feature column", BadInputCatalogueTest::nestedParquet, FailureReason.SCHEMA_MISMATCH,
-                        "not numbers: sepal_length (record)"),
+                        "not numbers: sepal_length (group)"),
                 failed("unsupported extension", csv("incoming/iris/notes.txt", "hello"), FailureReason.UNSUPPORTED_FORMAT,
                         "name it .csv"),
                 failed("unknown model prefix", csv("incoming/nosuchmodel/data.csv", IRIS_HEADER + "\n" + IRIS_ROW + "\n"),
@@ -223,17 +222,11 @@ class BadInputCatalogueTest {
     }
 
     private static String nestedParquet(InMemoryPipeline p, Path dir) {
-        Schema point = SchemaBuilder.record("Point").fields().requiredDouble("x").endRecord();
-        Schema schema = SchemaBuilder.record("R").fields().requiredString("id").name("sepal_length").type(point).noDefault()
-                .requiredDouble("sepal_width").requiredDouble("petal_length").requiredDouble("petal_width").endRecord();
-        GenericData.Record nested = new GenericData.Record(point);
-        nested.put("x", 1.0);
-        GenericData.Record row = new GenericData.Record(schema);
-        row.put("id", "1");
-        row.put("sepal_length", nested);
-        row.put("sepal_width", 1.0);
-        row.put("petal_length", 1.0);
-        row.put("petal_width", 1.0);
+        MessageType schema = ParquetFiles.schema("message R { required binary id (STRING); required group sepal_length"
+                + " { required double x; } required double sepal_width; required double petal_length; required double petal_width; }");
+        Group row = ParquetFiles.row(schema).append("id", "1").append("sepal_width", 1.0).append("petal_length", 1.0)
+                .append("petal_width", 1.0);
+        row.addGroup("sepal_length").append("x", 1.0);
         return p.put("incoming/iris/nested.parquet", ParquetFiles.write(dir, schema, List.of(row)));
     }
 

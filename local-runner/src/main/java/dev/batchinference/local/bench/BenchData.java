@@ -11,16 +11,20 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericData;
-import org.apache.avro.generic.GenericRecord;
-import org.apache.parquet.avro.AvroParquetReader;
-import org.apache.parquet.avro.AvroParquetWriter;
-import org.apache.parquet.hadoop.ParquetReader;
+import org.apache.parquet.column.page.PageReadStore;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.SimpleGroup;
+import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
+import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.example.ExampleParquetWriter;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.io.ColumnIOFactory;
 import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.io.LocalOutputFile;
+import org.apache.parquet.io.RecordReader;
+import org.apache.parquet.io.api.Binary;
+import org.apache.parquet.schema.MessageType;
 
 /**
  * Benchmark inputs for the fraud model: N rows drawn from the sample transactions by a seeded random
@@ -102,34 +106,52 @@ final class BenchData {
     }
 
     private void writeParquet(Path file, long rows) throws IOException {
-        List<GenericRecord> sample = new ArrayList<>();
-        try (ParquetReader<GenericRecord> reader = AvroParquetReader
-                .<GenericRecord>builder(new LocalInputFile(sampleParquet()), ParquetSupport.configuration())
-                .withDataModel(ParquetSupport.dataModel()).build()) {
-            for (GenericRecord r = reader.read(); r != null; r = reader.read()) {
-                sample.add(r);
+        List<Group> sample = new ArrayList<>();
+        MessageType schema;
+        try (ParquetFileReader reader = ParquetSupport.open(new LocalInputFile(sampleParquet()), ParquetSupport.readOptions())) {
+            schema = reader.getFooter().getFileMetaData().getSchema();
+            for (PageReadStore pages = reader.readNextRowGroup(); pages != null; pages = reader.readNextRowGroup()) {
+                RecordReader<Group> records = new ColumnIOFactory().getColumnIO(schema)
+                        .getRecordReader(pages, new GroupRecordConverter(schema));
+                for (long r = 0; r < pages.getRowCount(); r++) {
+                    sample.add(records.read());
+                }
             }
         }
-        Schema schema = sample.get(0).getSchema();
-        int idField = schema.getField("id").pos();
-        int fields = schema.getFields().size();
+        int idField = schema.getFieldIndex("id");
         Random pick = new Random(SEED);
-        GenericData.Record row = new GenericData.Record(schema);
-        try (ParquetWriter<GenericRecord> writer = AvroParquetWriter.<GenericRecord>builder(new LocalOutputFile(file))
+        try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new LocalOutputFile(file))
                 .withConf(ParquetSupport.configuration())
-                .withDataModel(ParquetSupport.dataModel())
-                .withSchema(schema)
+                .withCodecFactory(ParquetSupport.codecs())
+                .withType(schema)
                 .withCompressionCodec(CompressionCodecName.SNAPPY)
                 .withRowGroupSize((long) ParquetWriter.DEFAULT_BLOCK_SIZE)
                 .build()) {
             for (long i = 1; i <= rows; i++) {
-                GenericRecord from = sample.get(pick.nextInt(sample.size()));
-                for (int f = 0; f < fields; f++) {
-                    row.put(f, from.get(f));
+                Group from = sample.get(pick.nextInt(sample.size()));
+                Group row = new SimpleGroup(schema);
+                for (int f = 0; f < schema.getFieldCount(); f++) {
+                    if (f == idField) {
+                        row.add(f, Binary.fromString(id(i)));
+                    } else if (from.getFieldRepetitionCount(f) > 0) {
+                        copyValue(from, row, f);
+                    }
                 }
-                row.put(idField, id(i));
                 writer.write(row);
             }
+        }
+    }
+
+    /** A top-level scalar of the sample (its columns are strings, doubles and longs). */
+    private static void copyValue(Group from, Group to, int field) {
+        switch (from.getType().getType(field).asPrimitiveType().getPrimitiveTypeName()) {
+            case BINARY -> to.add(field, from.getBinary(field, 0));
+            case DOUBLE -> to.add(field, from.getDouble(field, 0));
+            case FLOAT -> to.add(field, from.getFloat(field, 0));
+            case INT64 -> to.add(field, from.getLong(field, 0));
+            case INT32 -> to.add(field, from.getInteger(field, 0));
+            case BOOLEAN -> to.add(field, from.getBoolean(field, 0));
+            default -> throw new IllegalStateException("the sample has a column of type " + from.getType().getType(field));
         }
     }
 

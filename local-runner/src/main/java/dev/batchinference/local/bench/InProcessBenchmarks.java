@@ -184,7 +184,7 @@ final class InProcessBenchmarks {
 
         @Override
         public RowReader reader() throws IOException {
-            return new ParquetRowReader(new LocalInputFile(file), 0, Files.size(file), plan.schema(), mapping);
+            return new ParquetRowReader(new LocalInputFile(file), 0, Files.size(file), mapping);
         }
 
         @Override

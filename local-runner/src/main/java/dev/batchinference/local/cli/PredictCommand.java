@@ -28,10 +28,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.zip.GZIPInputStream;
-import org.apache.avro.Schema;
 import org.apache.commons.csv.CSVPrinter;
 import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.io.LocalOutputFile;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.Type;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -105,7 +106,7 @@ final class PredictCommand implements Callable<Integer> {
     }
 
     /** The rows to predict and how their columns map to the model. */
-    private record Input(RowReader rows, ColumnMapping mapping, List<Schema> passThroughTypes) implements AutoCloseable {
+    private record Input(RowReader rows, ColumnMapping mapping, List<Type> passThroughTypes) implements AutoCloseable {
         @Override
         public void close() throws IOException {
             rows.close();
@@ -118,9 +119,9 @@ final class PredictCommand implements Callable<Integer> {
             ParquetPlanner.ParquetPlan plan = new ParquetPlanner(ONE_CHUNK, Long.MAX_VALUE).plan(parquet);
             ColumnMapping mapping = ColumnMapping.plan(plan.columns(), features, ColumnSelection.defaults());
             ParquetPlanner.checkFeatureTypes(plan.schema(), mapping.featureColumnNames());
-            List<Schema> types = mapping.passThroughColumnNames().stream()
+            List<Type> types = mapping.passThroughColumnNames().stream()
                     .map(c -> ParquetPlanner.columnType(plan.schema(), c)).toList();
-            return new Input(new ParquetRowReader(parquet, 0, Files.size(file), plan.schema(), mapping), mapping, types);
+            return new Input(new ParquetRowReader(parquet, 0, Files.size(file), mapping), mapping, types);
         }
         Character chosen = delimiter != null ? delimiter : InputFormat.delimiterImpliedBy(file.getFileName().toString());
         CsvChunkPlanner.CsvPlan plan;
@@ -142,7 +143,7 @@ final class PredictCommand implements Callable<Integer> {
     private PredictionWriter writer(Input input, List<String> labels) throws IOException {
         List<String> header = input.mapping.outputHeader(labels);
         if (out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".parquet")) {
-            Schema schema = PredictionSchema.of(header, input.passThroughTypes, input.mapping.passThroughColumns().length);
+            MessageType schema = PredictionSchema.of(header, input.passThroughTypes, input.mapping.passThroughColumns().length);
             return new ParquetPredictionWriter(new LocalOutputFile(out), schema, ParquetSupport.codec(compression));
         }
         CsvPredictionWriter writer = new CsvPredictionWriter(

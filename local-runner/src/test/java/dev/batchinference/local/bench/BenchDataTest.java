@@ -9,9 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.avro.generic.GenericRecord;
-import org.apache.parquet.avro.AvroParquetReader;
-import org.apache.parquet.hadoop.ParquetReader;
+import dev.batchinference.testing.ParquetFiles;
+import org.apache.parquet.example.data.Group;
 import org.apache.parquet.io.LocalInputFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,12 +34,9 @@ class BenchDataTest {
         assertThat(new ParquetPlanner(new PipelineConfig.ChunkLimits(Long.MAX_VALUE, Long.MAX_VALUE), Long.MAX_VALUE)
                 .plan(new LocalInputFile(parquet)).rows()).isEqualTo(12_000);
         List<String> idAndChannel = new ArrayList<>();
-        try (ParquetReader<GenericRecord> reader = AvroParquetReader.<GenericRecord>builder(new LocalInputFile(parquet),
-                dev.batchinference.format.ParquetSupport.configuration()).build()) {
-            for (int i = 0; i < 3; i++) {
-                GenericRecord r = reader.read();
-                idAndChannel.add(r.get("id") + "," + r.get("channel"));
-            }
+        List<Group> rows = ParquetFiles.read(parquet);
+        for (int i = 0; i < 3; i++) {
+            idAndChannel.add(rows.get(i).getString("id", 0) + "," + rows.get(i).getString("channel", 0));
         }
         for (int i = 0; i < 3; i++) {
             String[] cells = lines.get(i + 1).split(",");

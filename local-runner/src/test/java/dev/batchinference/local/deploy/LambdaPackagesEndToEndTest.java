@@ -26,7 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.apache.avro.generic.GenericRecord;
+import org.apache.parquet.example.data.Group;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -214,8 +214,8 @@ class LambdaPackagesEndToEndTest {
             byte[] parquet = s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(stem + ".predictions.parquet")).asByteArray();
             List<String> header = List.of(expected.get(0).values());
             StringBuilder csv = new StringBuilder(String.join(",", header)).append('\n');
-            for (GenericRecord r : ParquetFiles.read(scratch, parquet)) {
-                csv.append(header.stream().map(c -> String.valueOf(r.get(c))).collect(Collectors.joining(","))).append('\n');
+            for (Group r : ParquetFiles.read(scratch, parquet)) {
+                csv.append(header.stream().map(c -> ParquetFiles.text(r, c)).collect(Collectors.joining(","))).append('\n');
             }
             PredictionAssertions.assertSamePredictions(Samples.csv(csv.toString()), expected);
         }

@@ -28,21 +28,21 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LambdaPackagesTest {
     private static final long MIB = 1024 * 1024;
+    private static final long MB = 1000 * 1000;
 
     /**
-     * The size budget, per function as Lambda sees it: the function's package plus its layers.
-     * Lambda itself refuses a zip over 50 MiB uploaded directly and a function over 250 MiB unpacked
-     * with its layers. Issue #4 asked for the worker to stay within 30 MB zipped and 100 MB unzipped;
-     * the unzipped figure holds. The zipped one cannot while every function carries the Parquet stack
-     * (parquet-avro with the Hadoop classes it needs, about 22 MiB zipped): these limits are the
-     * measured sizes plus about 10 %, so that growth is a decision, not an accident. README.md ("Deploy
-     * to AWS", package sizes) has the figures.
+     * The size budget, per function as Lambda sees it: the function's package plus its layers, on either
+     * architecture. Issue #4 asks for the worker within 30 MB zipped and 100 MB unzipped, ingest and writer
+     * much smaller; Lambda itself refuses a zip over 50 MiB uploaded directly and a function over 250 MiB
+     * unpacked with its layers. Measured when this was set: the worker 26.8 MiB (28.1 MB) zipped on arm64
+     * and 27.8 MiB (29.2 MB) on x86_64, ingest and writer 17.3 MiB (18.1 MB). README.md ("Deploy to
+     * AWS", package sizes) has the figures and what makes them up.
      */
     private static final long MAX_UPLOADED_ZIP = 50 * MIB;
     private static final Map<String, Size> BUDGET = Map.of(
-            "BatchWorkerFunction", new Size(49 * MIB, 100 * MIB),
-            "IngestTriggerFunction", new Size(38 * MIB, 42 * MIB),
-            "ResultsWriterFunction", new Size(38 * MIB, 42 * MIB));
+            "BatchWorkerFunction", new Size(30 * MB, 100 * MB),
+            "IngestTriggerFunction", new Size(20 * MB, 25 * MB),
+            "ResultsWriterFunction", new Size(20 * MB, 25 * MB));
 
     private static final CloudFormationTemplate TEMPLATE = Repository.template();
     private static final LambdaPackages PACKAGES = LambdaPackages.fromMakefile();
@@ -85,26 +85,12 @@ class LambdaPackagesTest {
     }
 
     @Test
-    void everyNativeLibraryInAFunctionPackageIsForLinuxOnX8664OrArm64() throws IOException {
+    void noFunctionPackageCarriesANativeLibrary() throws IOException {
+        // ONNX Runtime's natives come from a per-architecture layer; Parquet's codecs are Java (ParquetCodecs),
+        // so one package serves either architecture and nothing is unpacked to /tmp at start-up
         for (String function : TEMPLATE.resourcesOfType("AWS::Serverless::Function").keySet()) {
-            try (ZipFile jar = new ZipFile(PACKAGES.of(function).built().toFile())) {
-                Map<String, java.util.Set<Integer>> machinesByLibrary = new java.util.TreeMap<>();
-                for (ZipEntry entry : Collections.list(jar.entries())) {
-                    String name = entry.getName();
-                    assertThat(name).as(function + ": a library for another operating system")
-                            .doesNotEndWith(".dll").doesNotEndWith(".dylib").doesNotEndWith(".jnilib").doesNotEndWith(".a");
-                    if (name.endsWith(".so")) {
-                        int machine = elfMachine(jar, entry);
-                        assertThat(machine).as(function + ": " + name).isIn(X86_64, AARCH64);
-                        machinesByLibrary.computeIfAbsent(name.substring(name.lastIndexOf('/') + 1),
-                                n -> new java.util.HashSet<>()).add(machine);
-                    }
-                }
-                // both architectures, since one package serves either (the small natives of the
-                // compression codecs; ONNX Runtime's large ones come from a layer)
-                machinesByLibrary.forEach((library, machines) ->
-                        assertThat(machines).as(function + ": " + library).containsExactlyInAnyOrder(X86_64, AARCH64));
-            }
+            assertThat(entries(function)).as(function).noneMatch(name -> name.endsWith(".so") || name.endsWith(".dll")
+                    || name.endsWith(".dylib") || name.endsWith(".jnilib") || name.endsWith(".a"));
         }
     }
 

@@ -114,14 +114,14 @@ public abstract class EndToEndScenarios {
             try (java.io.InputStream in = pipeline.store().read(summary.output())) {
                 parquet = in.readAllBytes();
             }
-            List<org.apache.avro.generic.GenericRecord> rows = dev.batchinference.testing.ParquetFiles.read(dir, parquet);
+            List<org.apache.parquet.example.data.Group> rows = dev.batchinference.testing.ParquetFiles.read(dir, parquet);
             List<org.apache.commons.csv.CSVRecord> expected = Samples.csv(Samples.expected("transactions.predictions.csv"));
             assertThat(rows).hasSize(expected.size() - 1);
             for (int r = 0; r < rows.size(); r++) {
                 org.apache.commons.csv.CSVRecord e = expected.get(r + 1);
-                assertThat(rows.get(r).get("id").toString()).isEqualTo(e.get(0));
-                assertThat(rows.get(r).get("label").toString()).isEqualTo(e.get(2));
-                assertThat((double) (Float) rows.get(r).get("prob_fraud"))
+                assertThat(rows.get(r).getString("id", 0)).isEqualTo(e.get(0));
+                assertThat(rows.get(r).getString("label", 0)).isEqualTo(e.get(2));
+                assertThat((double) rows.get(r).getFloat("prob_fraud", 0))
                         .isCloseTo(Double.parseDouble(e.get(4)), org.assertj.core.api.Assertions.within(1e-6));
             }
         }

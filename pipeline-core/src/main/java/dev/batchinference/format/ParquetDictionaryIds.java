@@ -1,0 +1,129 @@
+package dev.batchinference.format;
+
+import java.io.IOException;
+import java.util.Arrays;
+import org.apache.parquet.bytes.ByteBufferInputStream;
+import org.apache.parquet.column.values.bitpacking.BytePacker;
+import org.apache.parquet.column.values.bitpacking.Packer;
+
+/**
+ * The dictionary ids of one dictionary-encoded data page, turned into the dictionary's values a run at
+ * a time. The page holds a bit width, then runs in Parquet's RLE / bit-packing hybrid: a run of one
+ * repeated id, or groups of 8 ids packed in {@code bitWidth} bits each, unpacked with parquet-encoding's
+ * {@link BytePacker}. parquet-column's decoder returns one id per call; filling a block of floats a run
+ * at a time is what makes the feature columns cheap to read.
+ */
+final class ParquetDictionaryIds {
+    private final float[] dictionary;
+    private final byte[] bytes;
+    private int position;
+    private final int bitWidth;
+    private final BytePacker packer;
+
+    private int repeatedLeft;
+    private float repeated;
+    private int packedLeft;
+    private final int[] group = new int[8];
+    private int inGroup = 8;
+
+    /** @param in the page's values: the bit width byte, then the runs, to the end of the page */
+    ParquetDictionaryIds(float[] dictionary, ByteBufferInputStream in) throws IOException {
+        this.dictionary = dictionary;
+        this.bitWidth = in.read();
+        if (bitWidth < 0 || bitWidth > 32) {
+            throw new IOException("a dictionary page of ids " + bitWidth + " bits wide");
+        }
+        int length = in.available();
+        // room for a last bit-packed run that writers may cut short at the page's end
+        this.bytes = new byte[length + 8 * bitWidth];
+        for (int done = 0; done < length; ) {
+            int n = in.read(bytes, done, length - done);
+            if (n < 0) {
+                throw new IOException("a data page ended early");
+            }
+            done += n;
+        }
+        this.packer = Packer.LITTLE_ENDIAN.newBytePacker(bitWidth);
+    }
+
+    /** The values of the next {@code to - from} ids, into {@code into[from..to)}. */
+    void fill(float[] into, int from, int to) throws IOException {
+        int i = from;
+        while (i < to) {
+            if (repeatedLeft > 0) {
+                int n = Math.min(repeatedLeft, to - i);
+                Arrays.fill(into, i, i + n, repeated);
+                repeatedLeft -= n;
+                i += n;
+            } else if (packedLeft > 0) {
+                if (inGroup == 8) {
+                    nextGroup();
+                }
+                int n = Math.min(Math.min(8 - inGroup, packedLeft), to - i);
+                for (int k = 0; k < n; k++) {
+                    into[i + k] = dictionary[group[inGroup + k]];
+                }
+                inGroup += n;
+                packedLeft -= n;
+                i += n;
+            } else {
+                nextRun();
+            }
+        }
+    }
+
+    /** The value of the next id. */
+    float next() throws IOException {
+        while (repeatedLeft == 0 && packedLeft == 0) {
+            nextRun();
+        }
+        if (repeatedLeft > 0) {
+            repeatedLeft--;
+            return repeated;
+        }
+        if (inGroup == 8) {
+            nextGroup();
+        }
+        packedLeft--;
+        return dictionary[group[inGroup++]];
+    }
+
+    private void nextGroup() {
+        packer.unpack8Values(bytes, position, group, 0);
+        position += bitWidth;
+        inGroup = 0;
+    }
+
+    private void nextRun() throws IOException {
+        int header = readUnsignedVarInt();
+        if ((header & 1) == 0) {
+            repeatedLeft = header >>> 1;
+            int id = 0;
+            for (int b = 0; b < (bitWidth + 7) / 8; b++) {
+                id |= (bytes[position++] & 0xFF) << (8 * b);
+            }
+            if (id < 0 || id >= dictionary.length) {
+                throw new IOException("dictionary id " + id + " of a dictionary of " + dictionary.length);
+            }
+            repeated = dictionary[id];
+        } else {
+            packedLeft = (header >>> 1) * 8;
+            inGroup = 8;
+        }
+    }
+
+    private int readUnsignedVarInt() throws IOException {
+        int value = 0;
+        for (int shift = 0; shift < 35; shift += 7) {
+            if (position >= bytes.length) {
+                break;
+            }
+            int b = bytes[position++] & 0xFF;
+            value |= (b & 0x7F) << shift;
+            if ((b & 0x80) == 0) {
+                return value;
+            }
+        }
+        throw new IOException("a data page's dictionary ids end before its values do");
+    }
+}

@@ -1,0 +1,139 @@
+package dev.batchinference.format;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.batchinference.inference.RowReader;
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.apache.parquet.column.ParquetProperties.WriterVersion;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.SimpleGroup;
+import org.apache.parquet.hadoop.ParquetFileWriter;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.example.ExampleParquetWriter;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.io.LocalInputFile;
+import org.apache.parquet.io.LocalOutputFile;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.MessageTypeParser;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The column-level Parquet reader against parquet-column's own record assembly (example Groups) on the
+ * same file: every value and every null, whatever the page format, the encodings and the page and row
+ * group boundaries.
+ */
+class ParquetRowReaderTest {
+    /** l is optional but never null, so the reader may skip its definition levels (the statistics say so) */
+    private static final MessageType SCHEMA = MessageTypeParser.parseMessageType("""
+            message m {
+              required binary id (STRING);
+              optional double d;
+              optional int64 l;
+              optional int32 i;
+              required float f;
+              optional boolean b;
+              optional int32 shared;
+            }""");
+    private static final List<String> FEATURES = List.of("f", "d", "b", "l", "i", "shared");
+    private static final ColumnMapping MAPPING = ColumnMapping.of(
+            SCHEMA.getFields().stream().map(org.apache.parquet.schema.Type::getName).toList(), FEATURES, List.of("id", "shared"));
+    private static final int ROWS = 5_000;
+
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest(name = "{0}, dictionary {1}, {2}")
+    @CsvSource({"PARQUET_1_0, true, SNAPPY", "PARQUET_1_0, false, UNCOMPRESSED", "PARQUET_2_0, true, ZSTD",
+            "PARQUET_2_0, false, GZIP"})
+    void readsWhatParquetsRecordAssemblyReads(WriterVersion version, boolean dictionary, CompressionCodecName codec)
+            throws IOException {
+        Path file = dir.resolve("rows.parquet");
+        List<Group> rows = rows();
+        try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new LocalOutputFile(file))
+                .withConf(ParquetSupport.configuration()).withCodecFactory(ParquetSupport.codecs()).withType(SCHEMA)
+                .withWriterVersion(version).withDictionaryEncoding(dictionary).withCompressionCodec(codec)
+                .withPageRowCountLimit(300).withRowGroupRowCountLimit(2_100).withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
+                .build()) {
+            for (Group row : rows) {
+                writer.write(row);
+            }
+        }
+
+        List<String> read = new ArrayList<>();
+        FloatBuffer tensor = FloatBuffer.allocate(FEATURES.size());
+        Object[] pass = new Object[2];
+        try (ParquetRowReader reader = new ParquetRowReader(new LocalInputFile(file), 0, Files.size(file), MAPPING)) {
+            while (reader.next()) {
+                RowReader.Rejection rejection = reader.readFeatures(tensor, 0);
+                reader.readPassThrough(pass);
+                read.add(pass[0] + "|" + pass[1] + "|" + (rejection != null ? rejection.column() + ": " + rejection.reason()
+                        : tensor.get(0) + "," + tensor.get(1) + "," + tensor.get(2) + "," + tensor.get(3) + ","
+                        + tensor.get(4) + "," + tensor.get(5)));
+            }
+        }
+
+        assertThat(read).hasSize(ROWS).isEqualTo(rows.stream().map(ParquetRowReaderTest::expected).toList());
+    }
+
+    /** Values from a few thousand distinct ones (so dictionaries are used), some null, some not finite, some repeated. */
+    private static List<Group> rows() {
+        Random random = new Random(42);
+        List<Group> rows = new ArrayList<>();
+        for (int r = 0; r < ROWS; r++) {
+            Group g = new SimpleGroup(SCHEMA);
+            g.append("id", "row" + r);
+            if (random.nextInt(50) != 0) {
+                g.append("d", r % 997 == 0 ? Double.POSITIVE_INFINITY : random.nextInt(3_000) / 7.0);
+            }
+            // stretches of one value and stretches of random ones: run-length and bit-packed dictionary ids
+            g.append("l", (r / 100) % 2 == 0 ? (long) r / 100 : (long) random.nextInt(2_000) - 1_000);
+            if (random.nextInt(40) != 0) {
+                g.append("i", (r / 50) % 100);
+            }
+            g.append("f", r % 1_009 == 0 ? Float.NaN : random.nextInt(500) / 4f);
+            if (random.nextInt(30) != 0) {
+                g.append("b", random.nextBoolean());
+            }
+            if (random.nextInt(20) != 0) {
+                g.append("shared", random.nextInt(10));
+            }
+            rows.add(g);
+        }
+        return rows;
+    }
+
+    /** What a reader should give for a row, worked out from the Group that was written. */
+    private static String expected(Group g) {
+        String shared = g.getFieldRepetitionCount("shared") == 0 ? "null" : Integer.toString(g.getInteger("shared", 0));
+        String prefix = g.getString("id", 0) + "|" + shared + "|";
+        float f = g.getFloat("f", 0);
+        if (Float.isNaN(f)) {
+            return prefix + "f: not a finite float (float)";
+        }
+        if (g.getFieldRepetitionCount("d") == 0) {
+            return prefix + "d: null value";
+        }
+        if (Double.isInfinite(g.getDouble("d", 0))) {
+            return prefix + "d: not a finite float (double)";
+        }
+        if (g.getFieldRepetitionCount("b") == 0) {
+            return prefix + "b: null value";
+        }
+        if (g.getFieldRepetitionCount("i") == 0) {
+            return prefix + "i: null value";
+        }
+        if (g.getFieldRepetitionCount("shared") == 0) {
+            return prefix + "shared: null value";
+        }
+        return prefix + f + "," + (float) g.getDouble("d", 0) + "," + (g.getBoolean("b", 0) ? 1f : 0f) + ","
+                + (float) g.getLong("l", 0) + "," + (float) g.getInteger("i", 0) + "," + (float) g.getInteger("shared", 0);
+    }
+}
