@@ -1,12 +1,14 @@
 package dev.batchinference.format;
 
-import ch.randelshofer.fastdoubleparser.JavaFloatParser;
 import dev.batchinference.inference.RowReader;
 import dev.batchinference.job.FailureReason;
 import dev.batchinference.job.PipelineException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -16,15 +18,20 @@ import org.apache.commons.csv.CSVRecord;
 
 /**
  * Rows of a CSV chunk (records without the header). The common case, a record without quotes, is split
- * on the delimiter in place and its feature fields parsed straight from the bytes: no String, no object
- * per field. A record with a quote anywhere goes to commons-csv whole, so quoting follows RFC 4180
- * exactly. Splitting bytes is safe in UTF-8: the delimiter, quote and newline are ASCII and never occur
- * inside a multi-byte character.
+ * on the delimiter in place, eight bytes at a time, and its feature fields parsed straight from the
+ * bytes: no String, no object per field. A record with a quote anywhere goes to commons-csv whole, so
+ * quoting follows RFC 4180 exactly. Splitting bytes is safe in UTF-8: the delimiter, quote and newline
+ * are ASCII and never occur inside a multi-byte character.
  */
 public final class CsvRowReader implements RowReader {
     private final InputStream in;
     private final byte delimiter;
     private final ColumnMapping mapping;
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long NEWLINES = repeated((byte) '\n');
+    private static final long QUOTES = repeated((byte) '"');
+
+    private final long delimiterPattern;
     private final CSVFormat quotedFormat;
     private final int columns;
     private byte[] buffer = new byte[256 * 1024];
@@ -34,6 +41,7 @@ public final class CsvRowReader implements RowReader {
     private int[] fieldStart = new int[64];
     private int[] fieldEnd = new int[64];
     private int fieldCount;
+    private int lastFieldStart;
     private List<String> quotedValues;
     private boolean quoted;
     private long rowsRead;
@@ -44,6 +52,7 @@ public final class CsvRowReader implements RowReader {
         }
         this.in = in;
         this.delimiter = (byte) delimiter;
+        this.delimiterPattern = repeated((byte) delimiter);
         this.mapping = mapping;
         this.columns = mapping.header().size();
         this.quotedFormat = CSVFormat.DEFAULT.builder().setDelimiter(delimiter).get();
@@ -52,7 +61,7 @@ public final class CsvRowReader implements RowReader {
     @Override
     public boolean next() throws IOException {
         while (true) {
-            int end = findRecordEnd(position);
+            int end = scanRecord();
             if (end < 0) {
                 return false;
             }
@@ -67,35 +76,114 @@ public final class CsvRowReader implements RowReader {
             if (quoted) {
                 readQuoted(start, stop);
             } else {
-                split(start, stop);
+                quotedValues = null;
+                addField(lastFieldStart, stop);
             }
             return true;
         }
     }
 
-    /** Index of the '\n' ending the record that starts at {@code from} (or the end of input); -1 if none. */
-    private int findRecordEnd(int from) throws IOException {
-        boolean inQuotes = false;
+    /**
+     * Index of the '\n' ending the record at {@code position} (or the end of input); -1 if none. One pass:
+     * while the record has no quote, the delimiters it passes are the field boundaries (all but the last
+     * field's end); from the first quote on, only the record's end is looked for.
+     */
+    private int scanRecord() throws IOException {
         quoted = false;
+        fieldCount = 0;
+        lastFieldStart = position;
+        int i = position;
+        while (true) {
+            byte[] bytes = buffer;
+            int end = limit;
+            // eight bytes at a time: where the delimiters are, and whether a line break or quote is among them
+            for (; i + Long.BYTES <= end; i += Long.BYTES) {
+                long word = (long) LONGS.get(bytes, i);
+                long delimiters = bytesEqual(word, delimiterPattern);
+                long stops = bytesEqual(word, NEWLINES) | bytesEqual(word, QUOTES);
+                if (stops != 0) {
+                    addFields(i, delimiters & ((stops & -stops) - 1)); // the delimiters before the first stop
+                    int at = i + (Long.numberOfTrailingZeros(stops) >>> 3);
+                    if (bytes[at] == '\n') {
+                        return at;
+                    }
+                    quoted = true;
+                    return quotedRecordEnd(at);
+                }
+                addFields(i, delimiters);
+            }
+            for (; i < end; i++) {
+                byte b = bytes[i];
+                if (b == delimiter) {
+                    addField(lastFieldStart, i);
+                    lastFieldStart = i + 1;
+                } else if (b == '\n') {
+                    return i;
+                } else if (b == '"') {
+                    quoted = true;
+                    return quotedRecordEnd(i);
+                }
+            }
+            if (endOfInput) {
+                return i > position ? i : -1;
+            }
+            int consumed = fillKeepingRecord();
+            i -= consumed;
+            lastFieldStart -= consumed;
+        }
+    }
+
+    /** Adds a field ending at each delimiter marked in {@code marks} (0x80 in the byte's place) from {@code at}. */
+    private void addFields(int at, long marks) {
+        while (marks != 0) {
+            int delimiterAt = at + (Long.numberOfTrailingZeros(marks) >>> 3);
+            addField(lastFieldStart, delimiterAt);
+            lastFieldStart = delimiterAt + 1;
+            marks &= marks - 1;
+        }
+    }
+
+    /** 0x80 in each byte of {@code word} equal to the byte repeated in {@code pattern}, 0 elsewhere; exact, no carries. */
+    private static long bytesEqual(long word, long pattern) {
+        long x = word ^ pattern;
+        long low7 = (x & 0x7F7F7F7F7F7F7F7FL) + 0x7F7F7F7F7F7F7F7FL;
+        return ~(low7 | x | 0x7F7F7F7F7F7F7F7FL);
+    }
+
+    private static long repeated(byte b) {
+        return (b & 0xFFL) * 0x0101010101010101L;
+    }
+
+    /** Like {@link #scanRecord} from the record's first quote at {@code from}, tracking quotes. */
+    private int quotedRecordEnd(int from) throws IOException {
+        boolean inQuotes = false;
         int i = from;
         while (true) {
             while (i < limit) {
                 byte b = buffer[i];
                 if (b == '"') {
                     inQuotes = !inQuotes;
-                    quoted = true;
                 } else if (b == '\n' && !inQuotes) {
                     return i;
                 }
                 i++;
             }
             if (endOfInput) {
-                return i > position ? i : -1;
+                return i;
             }
-            int consumed = position;
-            fill();
-            i -= consumed;
+            i -= fillKeepingRecord();
         }
+    }
+
+    /** Refills, keeping the current record; returns how far its bytes (and the fields found so far) moved back. */
+    private int fillKeepingRecord() throws IOException {
+        int consumed = position;
+        fill();
+        for (int f = 0; f < fieldCount; f++) {
+            fieldStart[f] -= consumed;
+            fieldEnd[f] -= consumed;
+        }
+        return consumed;
     }
 
     /** Moves the unread bytes to the front, growing the buffer when one record fills it, and reads more. */
@@ -114,19 +202,6 @@ public final class CsvRowReader implements RowReader {
         } else {
             limit += n;
         }
-    }
-
-    private void split(int start, int stop) {
-        quotedValues = null;
-        fieldCount = 0;
-        int fieldFrom = start;
-        for (int i = start; i < stop; i++) {
-            if (buffer[i] == delimiter) {
-                addField(fieldFrom, i);
-                fieldFrom = i + 1;
-            }
-        }
-        addField(fieldFrom, stop);
     }
 
     private void addField(int from, int to) {
@@ -170,24 +245,7 @@ public final class CsvRowReader implements RowReader {
 
     /** The field as a finite float, or NaN; the same rules as {@link FeatureValues#parseFinite}. */
     private float parse(int column) {
-        int from = fieldStart[column];
-        int to = fieldEnd[column];
-        while (from < to && buffer[from] == ' ') {
-            from++;
-        }
-        while (to > from && buffer[to - 1] == ' ') {
-            to--;
-        }
-        // empty, or ending in a letter: Java's 1.5f/2d suffixes, NaN and Infinity are not numbers here
-        if (from == to || Character.isLetter(buffer[to - 1])) {
-            return Float.NaN;
-        }
-        try {
-            float value = JavaFloatParser.parseFloat(buffer, from, to - from);
-            return Float.isInfinite(value) ? Float.NaN : value;
-        } catch (NumberFormatException e) {
-            return Float.NaN;
-        }
+        return FeatureValues.parseFinite(buffer, fieldStart[column], fieldEnd[column]);
     }
 
     private String text(int column) {

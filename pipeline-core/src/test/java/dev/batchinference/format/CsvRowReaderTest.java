@@ -11,6 +11,9 @@ import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
 import org.junit.jupiter.api.Test;
 
 /** The byte-level CSV reader: what commons-csv would read, whatever the buffer boundaries. */
@@ -93,5 +96,40 @@ class CsvRowReaderTest {
     void anEmptyChunkHasNoRows() throws IOException {
         assertThat(read(new ByteArrayInputStream(new byte[0]))).isEmpty();
         assertThat(read(new ByteArrayInputStream("\n\r\n".getBytes(StandardCharsets.UTF_8)))).isEmpty();
+    }
+
+    @Test
+    void agreesWithCommonsCsvOnRandomRecordsWhateverSizesTheReadsHave() throws IOException {
+        SplittableRandom random = new SplittableRandom(42);
+        StringBuilder text = new StringBuilder();
+        List<String> expected = new ArrayList<>();
+        String[] notes = {"", "plain", "with, comma", "a \"quote\"", "two\nlines", "ünïcödé,é", "12345678901234567890"};
+        for (int r = 0; r < 3000; r++) {
+            String id = "row-" + r + "x".repeat(random.nextInt(20));
+            float a = (float) (random.nextDouble() * 2000 - 1000);
+            String b = random.nextBoolean() ? Integer.toString(random.nextInt(100_000)) : random.nextInt(1000) + "." + random.nextInt(1000);
+            String note = notes[random.nextInt(notes.length)];
+            String quotedNote = note.matches("(?s).*[,\"\n].*") || random.nextInt(5) == 0
+                    ? '"' + note.replace("\"", "\"\"") + '"' : note;
+            text.append(id).append(',').append(a).append(',').append(b).append(',').append(quotedNote)
+                    .append(random.nextInt(4) == 0 ? "\r\n" : "\n");
+            expected.add(id + "|" + note + "|" + Float.parseFloat(b) + "|" + a);
+        }
+        byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
+        try (CSVParser commons = CSVParser.parse(text.toString(), CSVFormat.DEFAULT)) {
+            assertThat(commons.getRecords().stream().map(c -> c.get(0) + "|" + c.get(3)).toList())
+                    .as("the test's own expectation, by commons-csv")
+                    .containsExactlyElementsOf(expected.stream().map(e -> e.substring(0, e.indexOf('|', e.indexOf('|') + 1))).toList());
+        }
+        for (int maxRead : new int[] {3, 8, 61, 4096, Integer.MAX_VALUE}) {
+            SplittableRandom sizes = new SplittableRandom(maxRead);
+            InputStream in = new FilterInputStream(new ByteArrayInputStream(bytes)) {
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    return super.read(b, off, Math.min(len, 1 + sizes.nextInt(Math.min(maxRead, 1 << 20))));
+                }
+            };
+            assertThat(read(in)).as("reads of up to %d bytes", maxRead).containsExactlyElementsOf(expected);
+        }
     }
 }
