@@ -61,6 +61,16 @@ public final class CsvPredictionWriter implements PredictionWriter {
         out.write(row, 0, length);
     }
 
+    @Override
+    public PredictionWriter encoderInto(OutputStream bytes) {
+        return new CsvPredictionWriter(bytes, labels);
+    }
+
+    @Override
+    public void writeEncoded(byte[] bytes, int offset, int length) throws IOException {
+        out.write(bytes, offset, length);
+    }
+
     /** Copies ASCII as it is; anything else through the UTF-8 encoder. */
     private void appendText(String text) {
         int n = text.length();

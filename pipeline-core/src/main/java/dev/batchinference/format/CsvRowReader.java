@@ -1,14 +1,12 @@
 package dev.batchinference.format;
 
+import dev.batchinference.inference.ByteBlock;
+import dev.batchinference.inference.RowBlocks;
 import dev.batchinference.inference.RowReader;
-import dev.batchinference.job.FailureReason;
-import dev.batchinference.job.PipelineException;
+import dev.batchinference.inference.UnreadableRecordException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -27,10 +25,6 @@ public final class CsvRowReader implements RowReader {
     private final InputStream in;
     private final byte delimiter;
     private final ColumnMapping mapping;
-    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final long NEWLINES = repeated((byte) '\n');
-    private static final long QUOTES = repeated((byte) '"');
-
     private final long delimiterPattern;
     private final CSVFormat quotedFormat;
     private final int columns;
@@ -47,15 +41,45 @@ public final class CsvRowReader implements RowReader {
     private long rowsRead;
 
     public CsvRowReader(InputStream in, char delimiter, ColumnMapping mapping) {
+        this(in, delimiter, mapping, quotedFormat(delimiter));
+    }
+
+    private CsvRowReader(InputStream in, char delimiter, ColumnMapping mapping, CSVFormat quotedFormat) {
+        this.in = in;
+        this.delimiter = (byte) delimiter;
+        this.delimiterPattern = CsvBytes.repeated((byte) delimiter);
+        this.mapping = mapping;
+        this.columns = mapping.header().size();
+        this.quotedFormat = quotedFormat;
+    }
+
+    /** The rows of one block of whole records, read in place. */
+    static CsvRowReader ofBlock(ByteBlock block, char delimiter, ColumnMapping mapping, CSVFormat quotedFormat) {
+        CsvRowReader reader = new CsvRowReader(InputStream.nullInputStream(), delimiter, mapping, quotedFormat);
+        reader.buffer = block.bytes();
+        reader.limit = block.length();
+        reader.endOfInput = true;
+        return reader;
+    }
+
+    static CSVFormat quotedFormat(char delimiter) {
         if (delimiter > 127) {
             throw new IllegalArgumentException("the delimiter must be an ASCII character: " + delimiter);
         }
-        this.in = in;
-        this.delimiter = (byte) delimiter;
-        this.delimiterPattern = repeated((byte) delimiter);
-        this.mapping = mapping;
-        this.columns = mapping.header().size();
-        this.quotedFormat = CSVFormat.DEFAULT.builder().setDelimiter(delimiter).get();
+        return CSVFormat.DEFAULT.builder().setDelimiter(delimiter).get();
+    }
+
+    /** The rows as blocks for parallel decoding; only before the first {@link #next}. */
+    @Override
+    public RowBlocks blocks() {
+        return blocks(CsvBlocks.BLOCK_BYTES);
+    }
+
+    RowBlocks blocks(int blockBytes) {
+        if (rowsRead > 0 || limit > 0) {
+            throw new IllegalStateException("the rows are being read one by one already");
+        }
+        return new CsvBlocks(in, (char) delimiter, mapping, quotedFormat, blockBytes);
     }
 
     @Override
@@ -98,12 +122,12 @@ public final class CsvRowReader implements RowReader {
             int end = limit;
             // eight bytes at a time: where the delimiters are, and whether a line break or quote is among them
             for (; i + Long.BYTES <= end; i += Long.BYTES) {
-                long word = (long) LONGS.get(bytes, i);
-                long delimiters = bytesEqual(word, delimiterPattern);
-                long stops = bytesEqual(word, NEWLINES) | bytesEqual(word, QUOTES);
+                long word = CsvBytes.word(bytes, i);
+                long delimiters = CsvBytes.bytesEqual(word, delimiterPattern);
+                long stops = CsvBytes.bytesEqual(word, CsvBytes.NEWLINES) | CsvBytes.bytesEqual(word, CsvBytes.QUOTES);
                 if (stops != 0) {
                     addFields(i, delimiters & ((stops & -stops) - 1)); // the delimiters before the first stop
-                    int at = i + (Long.numberOfTrailingZeros(stops) >>> 3);
+                    int at = CsvBytes.firstMarked(i, stops);
                     if (bytes[at] == '\n') {
                         return at;
                     }
@@ -136,22 +160,11 @@ public final class CsvRowReader implements RowReader {
     /** Adds a field ending at each delimiter marked in {@code marks} (0x80 in the byte's place) from {@code at}. */
     private void addFields(int at, long marks) {
         while (marks != 0) {
-            int delimiterAt = at + (Long.numberOfTrailingZeros(marks) >>> 3);
+            int delimiterAt = CsvBytes.firstMarked(at, marks);
             addField(lastFieldStart, delimiterAt);
             lastFieldStart = delimiterAt + 1;
             marks &= marks - 1;
         }
-    }
-
-    /** 0x80 in each byte of {@code word} equal to the byte repeated in {@code pattern}, 0 elsewhere; exact, no carries. */
-    private static long bytesEqual(long word, long pattern) {
-        long x = word ^ pattern;
-        long low7 = (x & 0x7F7F7F7F7F7F7F7FL) + 0x7F7F7F7F7F7F7F7FL;
-        return ~(low7 | x | 0x7F7F7F7F7F7F7F7FL);
-    }
-
-    private static long repeated(byte b) {
-        return (b & 0xFFL) * 0x0101010101010101L;
     }
 
     /** Like {@link #scanRecord} from the record's first quote at {@code from}, tracking quotes. */
@@ -220,8 +233,8 @@ public final class CsvRowReader implements RowReader {
             quotedValues = records.isEmpty() ? List.of("") : records.get(0).toList();
         } catch (IOException | java.io.UncheckedIOException | IllegalStateException e) {
             // commons-csv reports malformed quoting this way; retrying the chunk cannot fix the file
-            throw new PipelineException(FailureReason.UNREADABLE_INPUT, "record " + rowsRead
-                    + " of the chunk is not valid CSV: " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
+            throw new UnreadableRecordException(rowsRead,
+                    e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
         }
         fieldCount = quotedValues.size();
     }
