@@ -53,6 +53,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--skip-cold-start", description = "skip the cold-start figures")
     boolean skipColdStart;
 
+    @Option(names = "--only", paramLabel = "FIGURE", split = ",",
+            description = "measure only these: onnx, parse, predict, run (needs predict), cold-start, memory "
+                    + "(default: all)")
+    List<String> only = new ArrayList<>();
+
     @Option(names = "--data", paramLabel = "DIR",
             description = "where generated inputs are kept and reused (default: <tmp>/batch-inference-bench)")
     Path dataDir = Path.of(System.getProperty("java.io.tmpdir"), "batch-inference-bench");
@@ -66,6 +71,8 @@ public final class BenchCommand implements Callable<Integer> {
         check(runs >= 1, "--runs must be at least 1");
         check(memoryRuns >= 1, "--memory-runs must be at least 1");
         check(memoryRows.stream().allMatch(n -> n >= 1), "--memory-rows must all be at least 1");
+        check(List.of("onnx", "parse", "predict", "run", "cold-start", "memory").containsAll(only),
+                "--only takes onnx, parse, predict, run, cold-start, memory");
         long started = System.nanoTime();
         double loadAtStart = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         BenchData data = new BenchData(samples != null ? samples : home().resolve("samples"), dataDir);
@@ -75,29 +82,37 @@ public final class BenchCommand implements Callable<Integer> {
 
         List<Measurement> table = new ArrayList<>();
         InProcessBenchmarks inProcess = new InProcessBenchmarks(data, runs);
-        table.add(inProcess.onnxAlone(rows));
-        table.add(inProcess.parseCsv(csv, rows));
-        table.add(inProcess.parseParquet(parquet, rows));
-        InProcessBenchmarks.WorkerPath csvPath = inProcess.predict("worker path, CSV → CSV (predict)", csv, ".csv",
-                data.sampleCsv(), rows);
-        InProcessBenchmarks.WorkerPath parquetPath = inProcess.predict("worker path, Parquet → Parquet (predict)",
-                parquet, ".parquet", data.sampleParquet(), rows);
-        table.add(csvPath.rate().withTarget(atLeast(csvPath.rate(), WORKER_CSV_TARGET)));
-        table.add(parquetPath.rate().withTarget(atLeast(parquetPath.rate(), WORKER_PARQUET_TARGET)));
-
-        InProcessBenchmarks.WholePipeline whole = inProcess.run(csv, rows);
-        table.add(whole.wall().withTarget(ratio(whole.wall().median() / csvPath.medianMillis(), RUN_TO_WORKER_TARGET,
-                String.format("worker path CSV (%,.0f ms)", csvPath.medianMillis()))));
-        table.add(whole.rate());
-        table.add(whole.job());
-
-        if (!skipColdStart) {
+        if (wanted("onnx")) {
+            table.add(inProcess.onnxAlone(rows));
+        }
+        if (wanted("parse")) {
+            table.add(inProcess.parseCsv(csv, rows));
+            table.add(inProcess.parseParquet(parquet, rows));
+        }
+        if (wanted("predict") || wanted("run")) {
+            InProcessBenchmarks.WorkerPath csvPath = inProcess.predict("worker path, CSV → CSV (predict)", csv, ".csv",
+                    data.sampleCsv(), rows);
+            table.add(csvPath.rate().withTarget(atLeast(csvPath.rate(), WORKER_CSV_TARGET)));
+            if (wanted("predict")) {
+                InProcessBenchmarks.WorkerPath parquetPath = inProcess.predict("worker path, Parquet → Parquet (predict)",
+                        parquet, ".parquet", data.sampleParquet(), rows);
+                table.add(parquetPath.rate().withTarget(atLeast(parquetPath.rate(), WORKER_PARQUET_TARGET)));
+            }
+            if (wanted("run")) {
+                InProcessBenchmarks.WholePipeline whole = inProcess.run(csv, rows);
+                table.add(whole.wall().withTarget(ratio(whole.wall().median() / csvPath.medianMillis(),
+                        RUN_TO_WORKER_TARGET, String.format("worker path CSV (%,.0f ms)", csvPath.medianMillis()))));
+                table.add(whole.rate());
+                table.add(whole.job());
+            }
+        }
+        if (!skipColdStart && wanted("cold-start")) {
             ColdStart.Figures cold = new ColdStart(data, runs).measure();
             table.add(cold.floor());
             table.add(cold.ours().withTarget(ratio(cold.ours().median() / cold.floor().median(),
                     COLD_START_TO_FLOOR_TARGET, "floor")));
         }
-        if (!skipMemory && !memoryRows.isEmpty()) {
+        if (!skipMemory && !memoryRows.isEmpty() && wanted("memory")) {
             table.addAll(memory(data));
         }
 
@@ -106,6 +121,10 @@ public final class BenchCommand implements Callable<Integer> {
         System.out.println();
         ResultTable.print(table, System.out);
         return 0;
+    }
+
+    private boolean wanted(String figure) {
+        return only.isEmpty() || only.contains(figure);
     }
 
     private List<Measurement> memory(BenchData data) throws IOException {
