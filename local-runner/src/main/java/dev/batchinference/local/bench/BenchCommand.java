@@ -47,6 +47,11 @@ public final class BenchCommand implements Callable<Integer> {
             description = "fresh JVMs per memory figure (default: ${DEFAULT-VALUE})")
     int memoryRuns = 3;
 
+    @Option(names = "--memory-heap", paramLabel = "SIZE",
+            description = "-Xmx of the memory probes' JVMs, or 'default' for the JVM's own choice "
+                    + "(default: ${DEFAULT-VALUE}, as a Lambda function's memory size caps its heap)")
+    String memoryHeap = "256m";
+
     @Option(names = "--skip-memory", description = "skip peak memory (the 10 M rows take a couple of minutes)")
     boolean skipMemory;
 
@@ -70,6 +75,7 @@ public final class BenchCommand implements Callable<Integer> {
         check(rows >= 1, "--rows must be at least 1");
         check(runs >= 1, "--runs must be at least 1");
         check(memoryRuns >= 1, "--memory-runs must be at least 1");
+        check(memoryHeap.matches("default|[0-9]+[kKmMgG]?"), "--memory-heap takes a size such as 256m, or 'default'");
         check(memoryRows.stream().allMatch(n -> n >= 1), "--memory-rows must all be at least 1");
         check(List.of("onnx", "parse", "predict", "run", "cold-start", "memory").containsAll(only),
                 "--only takes onnx, parse, predict, run, cold-start, memory");
@@ -129,7 +135,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     private List<Measurement> memory(BenchData data) throws IOException {
         List<Long> sizes = memoryRows.stream().distinct().sorted().toList();
-        PeakMemory memory = new PeakMemory(data, memoryRuns);
+        PeakMemory memory = new PeakMemory(data, memoryRuns, "default".equals(memoryHeap) ? null : memoryHeap);
         List<Measurement> rss = new ArrayList<>();
         List<Measurement> heap = new ArrayList<>();
         for (long size : sizes) {
