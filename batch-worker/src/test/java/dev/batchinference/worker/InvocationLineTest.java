@@ -1,0 +1,89 @@
+package dev.batchinference.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import com.amazonaws.services.lambda.runtime.tests.EventLoader;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.batchinference.config.PipelineConfig.ChunkLimits;
+import dev.batchinference.json.JsonCodec;
+import dev.batchinference.observability.InvocationLog;
+import dev.batchinference.testing.InMemoryPipeline;
+import dev.batchinference.testing.Samples;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.StreamSupport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Each worker invocation writes one line, as aws-embedded-metrics serialises it: the EMF metadata
+ * (namespace, the Function dimension, each metric with its unit) and the invocation's fields.
+ */
+class InvocationLineTest {
+    @TempDir
+    Path cache;
+
+    @Test
+    void oneLinePerInvocationWithTheChunksCountsTimesAndAnEmfDocumentAroundThem() throws Exception {
+        InMemoryPipeline pipeline = new InMemoryPipeline(cache, ChunkLimits.defaults());
+        Samples.publish(pipeline.models, "iris");
+        String key = pipeline.put("incoming/iris/iris.csv", Files.readAllBytes(Samples.data("iris.csv")));
+        String jobId = pipeline.ingestor.ingest(key).jobId();
+        String task = pipeline.workQueue.drain().get(0);
+        SQSEvent event = EventLoader.loadSQSEvent(Samples.root().resolve("events/sqs-chunk-tasks.json").toString());
+        event.getRecords().get(0).setBody(task);
+        List<String> lines = new ArrayList<>();
+        BatchWorkerHandler handler = new BatchWorkerHandler(pipeline.worker,
+                InvocationLog.to(BatchWorkerHandler.FUNCTION, "TestNamespace", lines::add));
+
+        handler.handleRequest(event, null);
+        event.setRecords(event.getRecords().subList(0, 1));
+        handler.handleRequest(event, null);
+
+        assertThat(lines).hasSize(2);
+        JsonNode cold = JsonCodec.mapper().readTree(lines.get(0));
+        assertThat(fieldNames(cold)).containsExactlyInAnyOrder("_aws", "Function", "function", "coldStart", "jobId",
+                "chunk", "outcome", "errors", "messages", "retriedMessages", "rowsIn", "rowsOut", "rowsRejected",
+                "modelLoadMs", "parseMs", "inferMs", "writeMs", "chunkMs", "durationMs");
+        assertThat(cold.path("function").asText()).isEqualTo("batch-worker");
+        assertThat(cold.path("Function").asText()).isEqualTo("batch-worker");
+        assertThat(cold.path("coldStart").asBoolean()).isTrue();
+        assertThat(cold.path("jobId").asText()).isEqualTo(jobId);
+        assertThat(cold.path("chunk").asInt()).isZero();
+        assertThat(cold.path("outcome").asText()).isEqualTo("PREDICTED");
+        assertThat(cold.path("rowsIn").asDouble()).isEqualTo(150);
+        assertThat(cold.path("rowsOut").asDouble()).isEqualTo(150);
+        assertThat(cold.path("rowsRejected").asDouble()).isZero();
+        assertThat(cold.path("messages").asDouble()).isEqualTo(2);
+        assertThat(cold.path("retriedMessages").asDouble()).isEqualTo(1);
+        assertThat(cold.path("modelLoadMs").asDouble()).isPositive();
+        assertThat(cold.path("errors").get(0).asText()).as("the exception's type, never its message")
+                .doesNotContain(" ");
+
+        JsonNode emf = cold.path("_aws");
+        assertThat(emf.path("Timestamp").isNumber()).isTrue();
+        JsonNode directive = emf.path("CloudWatchMetrics").get(0);
+        assertThat(directive.path("Namespace").asText()).isEqualTo("TestNamespace");
+        assertThat(directive.path("Dimensions").toString()).isEqualTo("[[\"Function\"]]");
+        assertThat(StreamSupport.stream(directive.path("Metrics").spliterator(), false)
+                .map(m -> m.path("Name").asText() + ":" + m.path("Unit").asText()).toList())
+                .contains("rowsIn:Count", "rowsRejected:Count", "messages:Count", "modelLoadMs:Milliseconds",
+                        "parseMs:Milliseconds", "inferMs:Milliseconds", "writeMs:Milliseconds", "durationMs:Milliseconds");
+
+        JsonNode warm = JsonCodec.mapper().readTree(lines.get(1));
+        assertThat(warm.path("coldStart").asBoolean()).isFalse();
+        assertThat(warm.path("outcome").asText()).as("the same task again, not yet recorded done").isEqualTo("PREDICTED");
+        assertThat(warm.path("modelLoadMs").asDouble()).as("the model stayed loaded").isZero();
+        assertThat(warm.path("messages").asDouble()).isEqualTo(1);
+        assertThat(warm.has("errors")).isFalse();
+    }
+
+    private static List<String> fieldNames(JsonNode node) {
+        List<String> names = new ArrayList<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+}

@@ -1,0 +1,57 @@
+package dev.batchinference.results;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import com.amazonaws.services.lambda.runtime.tests.EventLoader;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.batchinference.config.PipelineConfig.ChunkLimits;
+import dev.batchinference.json.JsonCodec;
+import dev.batchinference.observability.InvocationLog;
+import dev.batchinference.testing.InMemoryPipeline;
+import dev.batchinference.testing.Samples;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Each writer invocation writes one line, as aws-embedded-metrics serialises it. */
+class InvocationLineTest {
+    @TempDir
+    Path cache;
+
+    @Test
+    void theLineSaysWhichJobsTheMessagesConcernedAndWhichEnded() throws Exception {
+        InMemoryPipeline pipeline = new InMemoryPipeline(cache, ChunkLimits.defaults());
+        Samples.publish(pipeline.models, "iris");
+        String key = pipeline.put("incoming/iris/iris.csv", Files.readAllBytes(Samples.data("iris.csv")));
+        String jobId = pipeline.ingestor.ingest(key).jobId();
+        pipeline.workQueue.drain().forEach(pipeline.worker::process);
+        SQSEvent event = EventLoader.loadSQSEvent(Samples.root().resolve("events/sqs-chunk-tasks.json").toString());
+        event.getRecords().get(0).setBody(pipeline.resultsQueue.drain().get(0));
+        List<String> lines = new ArrayList<>();
+        ResultsWriterHandler handler = new ResultsWriterHandler(pipeline.collator,
+                InvocationLog.to(ResultsWriterHandler.FUNCTION, "TestNamespace", lines::add));
+
+        handler.handleRequest(event, null);
+
+        assertThat(lines).singleElement();
+        JsonNode line = JsonCodec.mapper().readTree(lines.get(0));
+        assertThat(line.path("function").asText()).isEqualTo("results-writer");
+        assertThat(line.path("coldStart").asBoolean()).isTrue();
+        assertThat(line.path("jobIds").toString()).isEqualTo("[\"" + jobId + "\"]");
+        assertThat(line.path("jobsEnded").toString()).isEqualTo("[\"" + jobId + " SUCCEEDED\"]");
+        assertThat(line.path("jobsSucceeded").asDouble()).isEqualTo(1);
+        assertThat(line.path("ignored").asDouble()).as("the fixture's second message is no result").isEqualTo(1);
+        assertThat(line.path("messages").asDouble()).isEqualTo(2);
+        assertThat(line.path("retriedMessages").asDouble()).isZero();
+        assertThat(line.has("collateMs")).isTrue();
+        JsonNode directive = line.path("_aws").path("CloudWatchMetrics").get(0);
+        assertThat(directive.path("Namespace").asText()).isEqualTo("TestNamespace");
+        assertThat(directive.path("Dimensions").toString()).isEqualTo("[[\"Function\"]]");
+        assertThat(directive.path("Metrics").toString()).contains("{\"Name\":\"jobsSucceeded\",\"Unit\":\"Count\"}",
+                "{\"Name\":\"collateMs\",\"Unit\":\"Milliseconds\"}");
+    }
+}
