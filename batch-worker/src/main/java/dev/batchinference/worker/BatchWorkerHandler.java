@@ -1,6 +1,5 @@
 package dev.batchinference.worker;
 
-import ai.onnxruntime.OrtEnvironment;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
@@ -9,6 +8,7 @@ import dev.batchinference.config.PipelineConfig;
 import dev.batchinference.config.PipelineServices;
 import dev.batchinference.inference.ChunkOutcome;
 import dev.batchinference.inference.ChunkWorker;
+import dev.batchinference.inference.WorkerWarmUp;
 import dev.batchinference.job.ChunkResult;
 import dev.batchinference.model.ModelCache;
 import dev.batchinference.observability.Invocation;
@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.crac.Core;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,13 +34,26 @@ public final class BatchWorkerHandler implements RequestHandler<SQSEvent, SQSBat
 
     private final ChunkWorker worker;
     private final InvocationLog invocations;
+    /** Held here: CRaC keeps only weak references to what is registered. */
+    @SuppressWarnings({"unused", "FieldCanBeLocal"})
+    private SnapshotPriming priming;
 
     /** Used by Lambda: everything from the environment. */
     public BatchWorkerHandler() {
-        this(new PipelineServices(PipelineConfig.fromEnvironment()));
-        // ONNX Runtime's native library is loaded now, in the function's init phase, rather than by the
-        // first chunk: with SnapStart it is then part of the snapshot every environment starts from.
-        OrtEnvironment.getEnvironment();
+        this(servicesWithWarmUpStarted(), System.getenv());
+    }
+
+    private BatchWorkerHandler(PipelineServices services, Map<String, String> env) {
+        this(services);
+        priming = new SnapshotPriming(SnapshotPriming.modelsFrom(env), services.models(), MODELS,
+                services.config().inferenceBatchRows());
+        Core.getGlobalContext().register(priming);
+    }
+
+    /** ONNX Runtime and the rest load on another thread while the SDK clients are built on this one. */
+    private static PipelineServices servicesWithWarmUpStarted() {
+        WorkerWarmUp.start();
+        return new PipelineServices(PipelineConfig.fromEnvironment());
     }
 
     public BatchWorkerHandler(PipelineServices services) {
@@ -52,6 +66,7 @@ public final class BatchWorkerHandler implements RequestHandler<SQSEvent, SQSBat
     }
 
     public BatchWorkerHandler(ChunkWorker worker, InvocationLog invocations) {
+        WorkerWarmUp.start();
         this.worker = worker;
         this.invocations = invocations;
     }

@@ -447,6 +447,14 @@ class SamTemplateTest {
     }
 
     @Test
+    void theWorkerPrimesTheModelsTheDeploymentNamesBeforeASnapshot() {
+        assertThat(environment(WORKER)).containsEntry("PRIME_MODELS", "");
+        assertThat(TEMPLATE.evaluate(parameters(Map.of("PrimeModels", "fraud,iris"))).resolve(
+                TEMPLATE.functionProperties(WORKER)).path("Environment").path("Variables").path("PRIME_MODELS").asText())
+                .isEqualTo("fraud,iris");
+    }
+
+    @Test
     void xRayTracingIsAParameterOffByDefaultAndActiveTracingMayWriteTraces() {
         CloudFormationTemplate.Evaluation active = TEMPLATE.evaluate(parameters(Map.of("Tracing", "Active")));
         for (String id : List.of(INGEST, WORKER, WRITER)) {
