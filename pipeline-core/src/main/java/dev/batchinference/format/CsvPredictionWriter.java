@@ -11,8 +11,9 @@ import org.apache.commons.csv.CSVFormat;
 /**
  * Predictions as CSV rows of UTF-8 bytes (no header: collation writes it once). Rows are assembled in one
  * reused byte buffer, ASCII text copied without an encoder; probabilities are written in their shortest
- * round-trip form by jackson-core's Schubfach formatter, the algorithm of {@code Float.toString} since
- * Java 19 and several times faster than Java 17's.
+ * round-trip form, the text of {@code Float.toString} since Java 19: straight into the row for the usual
+ * values ({@link CsvFloatFormat}), through jackson-core's Schubfach port (several times faster than Java
+ * 17's own) for the rest.
  */
 public final class CsvPredictionWriter implements PredictionWriter {
     /** The format of every CSV the pipeline writes: RFC 4180 quoting, '\n' between records. */
@@ -55,7 +56,7 @@ public final class CsvPredictionWriter implements PredictionWriter {
         appendBytes(index >= 0 ? labelFields[index] : field(label).getBytes(StandardCharsets.UTF_8));
         for (int c = 0; c < labels.size(); c++) {
             append((byte) ',');
-            appendText(NumberOutput.toString(probabilities[offset + c], true));
+            appendProbability(probabilities[offset + c]);
         }
         append((byte) '\n');
         out.write(row, 0, length);
@@ -69,6 +70,17 @@ public final class CsvPredictionWriter implements PredictionWriter {
     @Override
     public void writeEncoded(byte[] bytes, int offset, int length) throws IOException {
         out.write(bytes, offset, length);
+    }
+
+    /** The float's shortest round-trip text, straight into the row where {@link CsvFloatFormat} can. */
+    private void appendProbability(float value) {
+        ensure(CsvFloatFormat.MAX_LENGTH);
+        int end = CsvFloatFormat.write(value, row, length);
+        if (end >= 0) {
+            length = end;
+        } else {
+            appendText(NumberOutput.toString(value, true));
+        }
     }
 
     /** Copies ASCII as it is; anything else through the UTF-8 encoder. */
