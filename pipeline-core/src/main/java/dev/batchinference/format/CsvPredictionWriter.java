@@ -48,8 +48,7 @@ public final class CsvPredictionWriter implements PredictionWriter {
     public void write(Object[] passThrough, String label, float[] probabilities, int offset) throws IOException {
         length = 0;
         for (Object value : passThrough) {
-            String text = value == null ? "" : value.toString();
-            appendText(needsQuotes(text) ? field(text) : text);
+            appendField(value == null ? "" : value.toString());
             append((byte) ',');
         }
         int index = labels.indexOf(label);
@@ -81,6 +80,29 @@ public final class CsvPredictionWriter implements PredictionWriter {
         } else {
             appendText(NumberOutput.toString(value, true));
         }
+    }
+
+    /**
+     * One pass for the usual field, plain ASCII that needs no quotes: copied as it is scanned. Anything
+     * else is taken back and written the long way.
+     */
+    private void appendField(String text) {
+        int n = text.length();
+        ensure(n);
+        int start = length;
+        if (n > 0 && text.charAt(0) != ' ' && text.charAt(n - 1) != ' ') {
+            for (int i = 0; i < n; i++) {
+                char c = text.charAt(i);
+                if (c >= 0x80 || c == ',' || c == '"' || c == '\n' || c == '\r') {
+                    length = start;
+                    appendText(needsQuotes(text) ? field(text) : text);
+                    return;
+                }
+                row[length++] = (byte) c;
+            }
+            return;
+        }
+        appendText(needsQuotes(text) ? field(text) : text);
     }
 
     /** Copies ASCII as it is; anything else through the UTF-8 encoder. */
