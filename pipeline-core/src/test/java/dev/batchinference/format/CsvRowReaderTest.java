@@ -100,26 +100,13 @@ class CsvRowReaderTest {
 
     @Test
     void agreesWithCommonsCsvOnRandomRecordsWhateverSizesTheReadsHave() throws IOException {
-        SplittableRandom random = new SplittableRandom(42);
-        StringBuilder text = new StringBuilder();
-        List<String> expected = new ArrayList<>();
-        String[] notes = {"", "plain", "with, comma", "a \"quote\"", "two\nlines", "ünïcödé,é", "12345678901234567890"};
-        for (int r = 0; r < 3000; r++) {
-            String id = "row-" + r + "x".repeat(random.nextInt(20));
-            float a = (float) (random.nextDouble() * 2000 - 1000);
-            String b = random.nextBoolean() ? Integer.toString(random.nextInt(100_000)) : random.nextInt(1000) + "." + random.nextInt(1000);
-            String note = notes[random.nextInt(notes.length)];
-            String quotedNote = note.matches("(?s).*[,\"\n].*") || random.nextInt(5) == 0
-                    ? '"' + note.replace("\"", "\"\"") + '"' : note;
-            text.append(id).append(',').append(a).append(',').append(b).append(',').append(quotedNote)
-                    .append(random.nextInt(4) == 0 ? "\r\n" : "\n");
-            expected.add(id + "|" + note + "|" + Float.parseFloat(b) + "|" + a);
-        }
-        byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
-        try (CSVParser commons = CSVParser.parse(text.toString(), CSVFormat.DEFAULT)) {
+        RandomCsv csv = RandomCsv.generate(42, 3000);
+        byte[] bytes = csv.bodyBytes();
+        try (CSVParser commons = CSVParser.parse(csv.body(), CSVFormat.DEFAULT)) {
             assertThat(commons.getRecords().stream().map(c -> c.get(0) + "|" + c.get(3)).toList())
                     .as("the test's own expectation, by commons-csv")
-                    .containsExactlyElementsOf(expected.stream().map(e -> e.substring(0, e.indexOf('|', e.indexOf('|') + 1))).toList());
+                    .containsExactlyElementsOf(csv.records().stream()
+                            .map(e -> e.substring(0, e.indexOf('|', e.indexOf('|') + 1))).toList());
         }
         for (int maxRead : new int[] {3, 8, 61, 4096, Integer.MAX_VALUE}) {
             SplittableRandom sizes = new SplittableRandom(maxRead);
@@ -129,7 +116,7 @@ class CsvRowReaderTest {
                     return super.read(b, off, Math.min(len, 1 + sizes.nextInt(Math.min(maxRead, 1 << 20))));
                 }
             };
-            assertThat(read(in)).as("reads of up to %d bytes", maxRead).containsExactlyElementsOf(expected);
+            assertThat(read(in)).as("reads of up to %d bytes", maxRead).containsExactlyElementsOf(csv.records());
         }
     }
 }
