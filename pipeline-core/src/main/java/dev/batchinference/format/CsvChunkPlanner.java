@@ -253,6 +253,19 @@ public final class CsvChunkPlanner {
                 int from = index;
                 boolean ended = false;
                 while (index < length) {
+                    if (index + Long.BYTES <= length) {
+                        // eight bytes at a time up to the next quote (or line break, outside quotes)
+                        long word = CsvBytes.word(buffer, index);
+                        long marks = CsvBytes.bytesEqual(word, CsvBytes.QUOTES);
+                        if (!inQuotes) {
+                            marks |= CsvBytes.bytesEqual(word, CsvBytes.NEWLINES);
+                        }
+                        if (marks == 0) {
+                            index += Long.BYTES;
+                            continue;
+                        }
+                        index = CsvBytes.firstMarked(index, marks);
+                    }
                     byte b = buffer[index++];
                     if (b == '"') {
                         inQuotes = !inQuotes;

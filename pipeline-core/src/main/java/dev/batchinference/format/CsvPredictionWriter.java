@@ -11,8 +11,9 @@ import org.apache.commons.csv.CSVFormat;
 /**
  * Predictions as CSV rows of UTF-8 bytes (no header: collation writes it once). Rows are assembled in one
  * reused byte buffer, ASCII text copied without an encoder; probabilities are written in their shortest
- * round-trip form by jackson-core's Schubfach formatter, the algorithm of {@code Float.toString} since
- * Java 19 and several times faster than Java 17's.
+ * round-trip form, the text of {@code Float.toString} since Java 19: straight into the row for the usual
+ * values ({@link CsvFloatFormat}), through jackson-core's Schubfach port (several times faster than Java
+ * 17's own) for the rest.
  */
 public final class CsvPredictionWriter implements PredictionWriter {
     /** The format of every CSV the pipeline writes: RFC 4180 quoting, '\n' between records. */
@@ -47,18 +48,61 @@ public final class CsvPredictionWriter implements PredictionWriter {
     public void write(Object[] passThrough, String label, float[] probabilities, int offset) throws IOException {
         length = 0;
         for (Object value : passThrough) {
-            String text = value == null ? "" : value.toString();
-            appendText(needsQuotes(text) ? field(text) : text);
+            appendField(value == null ? "" : value.toString());
             append((byte) ',');
         }
         int index = labels.indexOf(label);
         appendBytes(index >= 0 ? labelFields[index] : field(label).getBytes(StandardCharsets.UTF_8));
         for (int c = 0; c < labels.size(); c++) {
             append((byte) ',');
-            appendText(NumberOutput.toString(probabilities[offset + c], true));
+            appendProbability(probabilities[offset + c]);
         }
         append((byte) '\n');
         out.write(row, 0, length);
+    }
+
+    @Override
+    public PredictionWriter encoderInto(OutputStream bytes) {
+        return new CsvPredictionWriter(bytes, labels);
+    }
+
+    @Override
+    public void writeEncoded(byte[] bytes, int offset, int length) throws IOException {
+        out.write(bytes, offset, length);
+    }
+
+    /** The float's shortest round-trip text, straight into the row where {@link CsvFloatFormat} can. */
+    private void appendProbability(float value) {
+        ensure(CsvFloatFormat.MAX_LENGTH);
+        int end = CsvFloatFormat.write(value, row, length);
+        if (end >= 0) {
+            length = end;
+        } else {
+            appendText(NumberOutput.toString(value, true));
+        }
+    }
+
+    /**
+     * One pass for the usual field, plain ASCII that needs no quotes: copied as it is scanned. Anything
+     * else is taken back and written the long way.
+     */
+    private void appendField(String text) {
+        int n = text.length();
+        ensure(n);
+        int start = length;
+        if (n > 0 && text.charAt(0) != ' ' && text.charAt(n - 1) != ' ') {
+            for (int i = 0; i < n; i++) {
+                char c = text.charAt(i);
+                if (c >= 0x80 || c == ',' || c == '"' || c == '\n' || c == '\r') {
+                    length = start;
+                    appendText(needsQuotes(text) ? field(text) : text);
+                    return;
+                }
+                row[length++] = (byte) c;
+            }
+            return;
+        }
+        appendText(needsQuotes(text) ? field(text) : text);
     }
 
     /** Copies ASCII as it is; anything else through the UTF-8 encoder. */

@@ -1,9 +1,9 @@
 package dev.batchinference.format;
 
-import ch.randelshofer.fastdoubleparser.JavaFloatParser;
+import dev.batchinference.inference.ByteBlock;
+import dev.batchinference.inference.RowBlocks;
 import dev.batchinference.inference.RowReader;
-import dev.batchinference.job.FailureReason;
-import dev.batchinference.job.PipelineException;
+import dev.batchinference.inference.UnreadableRecordException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;
@@ -16,15 +16,16 @@ import org.apache.commons.csv.CSVRecord;
 
 /**
  * Rows of a CSV chunk (records without the header). The common case, a record without quotes, is split
- * on the delimiter in place and its feature fields parsed straight from the bytes: no String, no object
- * per field. A record with a quote anywhere goes to commons-csv whole, so quoting follows RFC 4180
- * exactly. Splitting bytes is safe in UTF-8: the delimiter, quote and newline are ASCII and never occur
- * inside a multi-byte character.
+ * on the delimiter in place, eight bytes at a time, and its feature fields parsed straight from the
+ * bytes: no String, no object per field. A record with a quote anywhere goes to commons-csv whole, so
+ * quoting follows RFC 4180 exactly. Splitting bytes is safe in UTF-8: the delimiter, quote and newline
+ * are ASCII and never occur inside a multi-byte character.
  */
 public final class CsvRowReader implements RowReader {
     private final InputStream in;
     private final byte delimiter;
     private final ColumnMapping mapping;
+    private final long delimiterPattern;
     private final CSVFormat quotedFormat;
     private final int columns;
     private byte[] buffer = new byte[256 * 1024];
@@ -34,25 +35,57 @@ public final class CsvRowReader implements RowReader {
     private int[] fieldStart = new int[64];
     private int[] fieldEnd = new int[64];
     private int fieldCount;
+    private int lastFieldStart;
     private List<String> quotedValues;
     private boolean quoted;
     private long rowsRead;
 
     public CsvRowReader(InputStream in, char delimiter, ColumnMapping mapping) {
+        this(in, delimiter, mapping, quotedFormat(delimiter));
+    }
+
+    private CsvRowReader(InputStream in, char delimiter, ColumnMapping mapping, CSVFormat quotedFormat) {
+        this.in = in;
+        this.delimiter = (byte) delimiter;
+        this.delimiterPattern = CsvBytes.repeated((byte) delimiter);
+        this.mapping = mapping;
+        this.columns = mapping.header().size();
+        this.quotedFormat = quotedFormat;
+    }
+
+    /** The rows of one block of whole records, read in place. */
+    static CsvRowReader ofBlock(ByteBlock block, char delimiter, ColumnMapping mapping, CSVFormat quotedFormat) {
+        CsvRowReader reader = new CsvRowReader(InputStream.nullInputStream(), delimiter, mapping, quotedFormat);
+        reader.buffer = block.bytes();
+        reader.limit = block.length();
+        reader.endOfInput = true;
+        return reader;
+    }
+
+    static CSVFormat quotedFormat(char delimiter) {
         if (delimiter > 127) {
             throw new IllegalArgumentException("the delimiter must be an ASCII character: " + delimiter);
         }
-        this.in = in;
-        this.delimiter = (byte) delimiter;
-        this.mapping = mapping;
-        this.columns = mapping.header().size();
-        this.quotedFormat = CSVFormat.DEFAULT.builder().setDelimiter(delimiter).get();
+        return CSVFormat.DEFAULT.builder().setDelimiter(delimiter).get();
+    }
+
+    /** The rows as blocks for parallel decoding; only before the first {@link #next}. */
+    @Override
+    public RowBlocks blocks() {
+        return blocks(CsvBlocks.BLOCK_BYTES);
+    }
+
+    RowBlocks blocks(int blockBytes) {
+        if (rowsRead > 0 || limit > 0) {
+            throw new IllegalStateException("the rows are being read one by one already");
+        }
+        return new CsvBlocks(in, (char) delimiter, mapping, quotedFormat, blockBytes);
     }
 
     @Override
     public boolean next() throws IOException {
         while (true) {
-            int end = findRecordEnd(position);
+            int end = scanRecord();
             if (end < 0) {
                 return false;
             }
@@ -67,35 +100,103 @@ public final class CsvRowReader implements RowReader {
             if (quoted) {
                 readQuoted(start, stop);
             } else {
-                split(start, stop);
+                quotedValues = null;
+                addField(lastFieldStart, stop);
             }
             return true;
         }
     }
 
-    /** Index of the '\n' ending the record that starts at {@code from} (or the end of input); -1 if none. */
-    private int findRecordEnd(int from) throws IOException {
-        boolean inQuotes = false;
+    /**
+     * Index of the '\n' ending the record at {@code position} (or the end of input); -1 if none. One pass:
+     * while the record has no quote, the delimiters it passes are the field boundaries (all but the last
+     * field's end); from the first quote on, only the record's end is looked for.
+     */
+    private int scanRecord() throws IOException {
         quoted = false;
+        fieldCount = 0;
+        lastFieldStart = position;
+        int i = position;
+        while (true) {
+            byte[] bytes = buffer;
+            int end = limit;
+            // eight bytes at a time: where the delimiters are, and whether a line break or quote is among them
+            for (; i + Long.BYTES <= end; i += Long.BYTES) {
+                long word = CsvBytes.word(bytes, i);
+                long delimiters = CsvBytes.bytesEqual(word, delimiterPattern);
+                long stops = CsvBytes.bytesEqual(word, CsvBytes.NEWLINES) | CsvBytes.bytesEqual(word, CsvBytes.QUOTES);
+                if (stops != 0) {
+                    addFields(i, delimiters & ((stops & -stops) - 1)); // the delimiters before the first stop
+                    int at = CsvBytes.firstMarked(i, stops);
+                    if (bytes[at] == '\n') {
+                        return at;
+                    }
+                    quoted = true;
+                    return quotedRecordEnd(at);
+                }
+                addFields(i, delimiters);
+            }
+            for (; i < end; i++) {
+                byte b = bytes[i];
+                if (b == delimiter) {
+                    addField(lastFieldStart, i);
+                    lastFieldStart = i + 1;
+                } else if (b == '\n') {
+                    return i;
+                } else if (b == '"') {
+                    quoted = true;
+                    return quotedRecordEnd(i);
+                }
+            }
+            if (endOfInput) {
+                return i > position ? i : -1;
+            }
+            int consumed = fillKeepingRecord();
+            i -= consumed;
+            lastFieldStart -= consumed;
+        }
+    }
+
+    /** Adds a field ending at each delimiter marked in {@code marks} (0x80 in the byte's place) from {@code at}. */
+    private void addFields(int at, long marks) {
+        while (marks != 0) {
+            int delimiterAt = CsvBytes.firstMarked(at, marks);
+            addField(lastFieldStart, delimiterAt);
+            lastFieldStart = delimiterAt + 1;
+            marks &= marks - 1;
+        }
+    }
+
+    /** Like {@link #scanRecord} from the record's first quote at {@code from}, tracking quotes. */
+    private int quotedRecordEnd(int from) throws IOException {
+        boolean inQuotes = false;
         int i = from;
         while (true) {
             while (i < limit) {
                 byte b = buffer[i];
                 if (b == '"') {
                     inQuotes = !inQuotes;
-                    quoted = true;
                 } else if (b == '\n' && !inQuotes) {
                     return i;
                 }
                 i++;
             }
             if (endOfInput) {
-                return i > position ? i : -1;
+                return i;
             }
-            int consumed = position;
-            fill();
-            i -= consumed;
+            i -= fillKeepingRecord();
         }
+    }
+
+    /** Refills, keeping the current record; returns how far its bytes (and the fields found so far) moved back. */
+    private int fillKeepingRecord() throws IOException {
+        int consumed = position;
+        fill();
+        for (int f = 0; f < fieldCount; f++) {
+            fieldStart[f] -= consumed;
+            fieldEnd[f] -= consumed;
+        }
+        return consumed;
     }
 
     /** Moves the unread bytes to the front, growing the buffer when one record fills it, and reads more. */
@@ -116,19 +217,6 @@ public final class CsvRowReader implements RowReader {
         }
     }
 
-    private void split(int start, int stop) {
-        quotedValues = null;
-        fieldCount = 0;
-        int fieldFrom = start;
-        for (int i = start; i < stop; i++) {
-            if (buffer[i] == delimiter) {
-                addField(fieldFrom, i);
-                fieldFrom = i + 1;
-            }
-        }
-        addField(fieldFrom, stop);
-    }
-
     private void addField(int from, int to) {
         if (fieldCount == fieldStart.length) {
             fieldStart = java.util.Arrays.copyOf(fieldStart, fieldCount * 2);
@@ -145,8 +233,8 @@ public final class CsvRowReader implements RowReader {
             quotedValues = records.isEmpty() ? List.of("") : records.get(0).toList();
         } catch (IOException | java.io.UncheckedIOException | IllegalStateException e) {
             // commons-csv reports malformed quoting this way; retrying the chunk cannot fix the file
-            throw new PipelineException(FailureReason.UNREADABLE_INPUT, "record " + rowsRead
-                    + " of the chunk is not valid CSV: " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
+            throw new UnreadableRecordException(rowsRead,
+                    e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
         }
         fieldCount = quotedValues.size();
     }
@@ -170,24 +258,7 @@ public final class CsvRowReader implements RowReader {
 
     /** The field as a finite float, or NaN; the same rules as {@link FeatureValues#parseFinite}. */
     private float parse(int column) {
-        int from = fieldStart[column];
-        int to = fieldEnd[column];
-        while (from < to && buffer[from] == ' ') {
-            from++;
-        }
-        while (to > from && buffer[to - 1] == ' ') {
-            to--;
-        }
-        // empty, or ending in a letter: Java's 1.5f/2d suffixes, NaN and Infinity are not numbers here
-        if (from == to || Character.isLetter(buffer[to - 1])) {
-            return Float.NaN;
-        }
-        try {
-            float value = JavaFloatParser.parseFloat(buffer, from, to - from);
-            return Float.isInfinite(value) ? Float.NaN : value;
-        } catch (NumberFormatException e) {
-            return Float.NaN;
-        }
+        return FeatureValues.parseFinite(buffer, fieldStart[column], fieldEnd[column]);
     }
 
     private String text(int column) {

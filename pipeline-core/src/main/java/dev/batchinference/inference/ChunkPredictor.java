@@ -16,10 +16,11 @@ import org.apache.commons.csv.CSVPrinter;
 /**
  * The worker's path for one chunk: rows in, predictions and rejected rows out, in input order.
  *
- * <p>Reading and the rest overlap: a reader thread parses rows into a mini-batch while this thread runs
- * ONNX Runtime on the previous one and writes it out. A few batches circulate between the two, so memory
- * depends on the batch size, not on the chunk. Each batch's tensor is a direct buffer ONNX Runtime reads
- * without a copy.
+ * <p>Rows that come in blocks (CSV) are decoded by several threads at once, see {@link BlockPredictor}.
+ * Others (Parquet) are read one by one: a reader thread parses rows into a mini-batch while this thread
+ * runs ONNX Runtime on the previous one and writes it out. Either way a fixed set of buffers circulates,
+ * so memory depends on the batch size, not on the chunk. Each batch's tensor is a direct buffer ONNX
+ * Runtime reads without a copy.
  */
 public final class ChunkPredictor {
     /** Columns of an errors file. In a chunk's errors part the row number counts within the chunk. */
@@ -30,19 +31,52 @@ public final class ChunkPredictor {
     private final int batchRows;
     private final int passThroughColumns;
     private final List<String> labels;
+    private final int decoders;
 
+    /** With one decoding thread per processor where the rows come in blocks (CSV). */
     public ChunkPredictor(OnnxModel model, int passThroughColumns, int batchRows) {
+        this(model, passThroughColumns, batchRows, Runtime.getRuntime().availableProcessors());
+    }
+
+    public ChunkPredictor(OnnxModel model, int passThroughColumns, int batchRows, int decoders) {
         if (batchRows < 1) {
             throw new IllegalArgumentException("batch size must be positive: " + batchRows);
+        }
+        if (decoders < 1) {
+            throw new IllegalArgumentException("at least one decoding thread is needed: " + decoders);
         }
         this.model = model;
         this.batchRows = batchRows;
         this.passThroughColumns = passThroughColumns;
         this.labels = model.manifest().labels();
+        this.decoders = decoders;
     }
 
     /** Predicts every row; rejected rows are written to {@code rejects} as (row within chunk, column, reason). */
     public ChunkResult predict(int chunk, RowReader rows, PredictionWriter out, CSVPrinter rejects) {
+        RowBlocks blocks = rows.blocks();
+        if (blocks != null) {
+            Totals totals = new BlockPredictor(model, passThroughColumns, batchRows, decoders)
+                    .predict(chunk, blocks, out, rejects);
+            return new ChunkResult(chunk, totals.rowsIn, totals.rowsIn - totals.rejected, totals.rejected,
+                    (totals.readNanos + totals.parseNanos) / 1_000_000, totals.inferNanos / 1_000_000,
+                    totals.writeNanos / 1_000_000);
+        }
+        return predictRowByRow(chunk, rows, out, rejects);
+    }
+
+    /** Where the time went and what came out, summed over the threads that did the work. */
+    static final class Totals {
+        long rowsIn;
+        long rejected;
+        long readNanos;
+        long parseNanos;
+        long inferNanos;
+        long writeNanos;
+    }
+
+    /** Reading overlapping the rest, for rows that can only be read one after the other (Parquet). */
+    private ChunkResult predictRowByRow(int chunk, RowReader rows, PredictionWriter out, CSVPrinter rejects) {
         BlockingQueue<Batch> empty = new ArrayBlockingQueue<>(BATCHES_IN_FLIGHT);
         BlockingQueue<Batch> filled = new ArrayBlockingQueue<>(BATCHES_IN_FLIGHT);
         for (int i = 0; i < BATCHES_IN_FLIGHT; i++) {
@@ -51,7 +85,6 @@ public final class ChunkPredictor {
         Reader reader = new Reader(rows, empty, filled);
         Thread thread = new Thread(reader, "chunk-" + chunk + "-reader");
         thread.setDaemon(true);
-        long started = System.nanoTime();
         long inferNanos = 0;
         long writeNanos = 0;
         long rowsIn = 0;
@@ -98,7 +131,7 @@ public final class ChunkPredictor {
         return new ChunkResult(chunk, rowsIn, rowsIn - rejected, rejected, reader.busyNanos / 1_000_000, inferMs, writeMs);
     }
 
-    private record Rejected(long row, String column, String reason) {
+    record Rejected(long row, String column, String reason) {
     }
 
     /** One mini-batch: feature values in tensor layout, pass-through values and rejected rows beside them. */

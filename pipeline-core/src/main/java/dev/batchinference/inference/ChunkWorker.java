@@ -70,28 +70,35 @@ public final class ChunkWorker {
         this.batchRows = batchRows;
     }
 
-    /** Processes one work-queue message; throws only for failures worth retrying; null when nothing was predicted. */
-    public ChunkResult process(String messageBody) {
+    /** Processes one work-queue message; throws only for failures worth retrying. */
+    public ChunkOutcome process(String messageBody) {
+        long started = System.nanoTime();
         ChunkTask task = JsonCodec.read(messageBody, ChunkTask.class);
         if (jobs.isDone(task.jobId(), task.chunk().index())) {
             LOG.info("job {} chunk {} is done already: duplicate task", task.jobId(), task.chunk().index());
-            return null;
+            return ChunkOutcome.duplicate(task.jobId(), task.chunk().index());
         }
         try {
-            ChunkResult result = predict(task);
+            ChunkResult result = predict(task, started);
             resultsQueue.send(JsonCodec.write(ResultMessage.chunkDone(task.jobId(), result)));
-            return result;
+            return ChunkOutcome.predicted(task.jobId(), result);
         } catch (PipelineException e) {
             LOG.warn("job {} chunk {} failed: {} {}", task.jobId(), task.chunk().index(), e.reason(), e.getMessage());
             resultsQueue.send(JsonCodec.write(ResultMessage.chunkFailed(task.jobId(), task.chunk().index(), e.toFailure())));
-            return null;
+            return ChunkOutcome.failed(task.jobId(), task.chunk().index(), e.reason());
         }
     }
 
-    private ChunkResult predict(ChunkTask task) {
+    private ChunkResult predict(ChunkTask task, long started) {
         JobPlan plan = plan(task.jobId());
         JobPlan.Layout layout = plan.layout();
-        OnnxModel model = modelCache.get(plan.model(), plan.manifest(), () -> models.fetch(plan.model(), plan.manifest()));
+        long loading = System.nanoTime();
+        boolean[] loaded = {false};
+        OnnxModel model = modelCache.get(plan.model(), plan.manifest(), () -> {
+            loaded[0] = true;
+            return models.fetch(plan.model(), plan.manifest());
+        });
+        long modelLoadMs = loaded[0] ? (System.nanoTime() - loading) / 1_000_000 : 0;
         ColumnMapping mapping = layout.mapping();
         ChunkPredictor predictor = new ChunkPredictor(model, mapping.passThroughColumns().length, batchRows);
         int chunk = task.chunk().index();
@@ -116,7 +123,8 @@ public final class ChunkWorker {
                 store.writeIfAbsent(JobKeys.part(task.jobId(), chunk, layout.output()), predictions);
                 long uploadMs = (System.nanoTime() - t0) / 1_000_000;
                 return new ChunkResult(chunk, result.rowsIn(), result.rowsOut(), result.rowsRejected(),
-                        result.parseMs(), result.inferMs(), result.writeMs() + uploadMs);
+                        result.parseMs(), result.inferMs(), result.writeMs() + uploadMs, modelLoadMs,
+                        (System.nanoTime() - started) / 1_000_000);
             } finally {
                 Files.deleteIfExists(predictions);
                 Files.deleteIfExists(errors);

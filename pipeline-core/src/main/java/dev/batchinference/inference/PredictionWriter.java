@@ -8,6 +8,20 @@ public interface PredictionWriter extends AutoCloseable {
     /** One output row: pass-through values, the label, and the class probabilities at {@code offset}. */
     void write(Object[] passThrough, String label, float[] probabilities, int offset) throws IOException;
 
+    /**
+     * A writer of this format's rows into {@code bytes}, for rows encoded on another thread and then
+     * appended in order with {@link #writeEncoded}; null (the default) when the format cannot be encoded
+     * in pieces, so every row goes through {@link #write}.
+     */
+    default PredictionWriter encoderInto(java.io.OutputStream bytes) {
+        return null;
+    }
+
+    /** Appends rows that a writer from {@link #encoderInto} encoded. */
+    default void writeEncoded(byte[] bytes, int offset, int length) throws IOException {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot take encoded rows");
+    }
+
     @Override
     void close() throws IOException;
 }

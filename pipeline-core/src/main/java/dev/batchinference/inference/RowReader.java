@@ -15,6 +15,14 @@ public interface RowReader extends AutoCloseable {
     /** The row's pass-through values, in the mapping's order. */
     void readPassThrough(Object[] into);
 
+    /**
+     * The rows not read yet, as blocks other threads can decode in parallel; null (the default) when this
+     * reader can only be read row by row. Ask before reading any row: the blocks take over the input.
+     */
+    default RowBlocks blocks() {
+        return null;
+    }
+
     @Override
     void close() throws IOException;
 

@@ -20,9 +20,28 @@ public record JobSummary(
         Instant createdAt,
         Instant finishedAt,
         long durationMs,
-        Timings timings) {
+        Timings timings,
+        Throughput throughput) {
 
-    /** Worker time summed over chunks, per phase. */
-    public record Timings(long parseMs, long inferMs, long writeMs, long collateMs) {
+    /**
+     * Where the time went. Worker time per phase summed over chunks (and over the threads of a chunk, so
+     * it can exceed the wall time); {@code modelLoadMs} summed over the chunks that loaded the model;
+     * {@code chunkMs} the chunks' wall times summed; {@code collateMs} the writer's collation.
+     */
+    public record Timings(long parseMs, long inferMs, long writeMs, long collateMs, long modelLoadMs, long chunkMs) {
+    }
+
+    /**
+     * Rows per second: {@code job} over the job's whole duration (ingest to summary), {@code perChunk} over
+     * the chunks' summed wall time, the rate one worker reached on average.
+     */
+    public record Throughput(double job, double perChunk) {
+        public static Throughput of(long rowsIn, long durationMs, long chunkMs) {
+            return new Throughput(perSecond(rowsIn, durationMs), perSecond(rowsIn, chunkMs));
+        }
+
+        private static double perSecond(long rows, long millis) {
+            return millis <= 0 ? 0 : Math.round(rows * 1000.0 / millis);
+        }
     }
 }

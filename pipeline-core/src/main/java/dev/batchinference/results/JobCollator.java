@@ -248,22 +248,26 @@ public final class JobCollator {
                 plan.input().modelName(), plan.model() == null ? null : plan.model().version(),
                 sum(chunks, ChunkResult::rowsIn), sum(chunks, ChunkResult::rowsOut), sum(chunks, ChunkResult::rowsRejected),
                 plan.chunks().size(), null, null, plan.createdAt(), clock.instant(),
-                Duration.between(plan.createdAt(), clock.instant()).toMillis(), timings(chunks, 0));
+                Duration.between(plan.createdAt(), clock.instant()).toMillis(), timings(chunks, 0), null);
     }
 
     private JobSummary summary(JobPlan plan, JobState state, JobFailure failure, List<ChunkResult> chunks,
                                String output, String errors, long collateMs) {
         Instant now = clock.instant();
+        long rowsIn = sum(chunks, ChunkResult::rowsIn);
+        long durationMs = Duration.between(plan.createdAt(), now).toMillis();
+        JobSummary.Timings timings = timings(chunks, collateMs);
         return new JobSummary(plan.jobId(), state, failure == null ? null : failure.reason(),
                 failure == null ? null : failure.message(), plan.input(), plan.model().name(), plan.model().version(),
-                sum(chunks, ChunkResult::rowsIn), sum(chunks, ChunkResult::rowsOut), sum(chunks, ChunkResult::rowsRejected),
-                plan.chunks().size(), output, errors, plan.createdAt(), now,
-                Duration.between(plan.createdAt(), now).toMillis(), timings(chunks, collateMs));
+                rowsIn, sum(chunks, ChunkResult::rowsOut), sum(chunks, ChunkResult::rowsRejected),
+                plan.chunks().size(), output, errors, plan.createdAt(), now, durationMs, timings,
+                JobSummary.Throughput.of(rowsIn, durationMs, timings.chunkMs()));
     }
 
     private static JobSummary.Timings timings(List<ChunkResult> chunks, long collateMs) {
         return new JobSummary.Timings(sum(chunks, ChunkResult::parseMs), sum(chunks, ChunkResult::inferMs),
-                sum(chunks, ChunkResult::writeMs), collateMs);
+                sum(chunks, ChunkResult::writeMs), collateMs, sum(chunks, ChunkResult::modelLoadMs),
+                sum(chunks, ChunkResult::totalMs));
     }
 
     private static long sum(List<ChunkResult> chunks, java.util.function.ToLongFunction<ChunkResult> field) {

@@ -11,6 +11,9 @@ import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
 import org.junit.jupiter.api.Test;
 
 /** The byte-level CSV reader: what commons-csv would read, whatever the buffer boundaries. */
@@ -93,5 +96,27 @@ class CsvRowReaderTest {
     void anEmptyChunkHasNoRows() throws IOException {
         assertThat(read(new ByteArrayInputStream(new byte[0]))).isEmpty();
         assertThat(read(new ByteArrayInputStream("\n\r\n".getBytes(StandardCharsets.UTF_8)))).isEmpty();
+    }
+
+    @Test
+    void agreesWithCommonsCsvOnRandomRecordsWhateverSizesTheReadsHave() throws IOException {
+        RandomCsv csv = RandomCsv.generate(42, 3000);
+        byte[] bytes = csv.bodyBytes();
+        try (CSVParser commons = CSVParser.parse(csv.body(), CSVFormat.DEFAULT)) {
+            assertThat(commons.getRecords().stream().map(c -> c.get(0) + "|" + c.get(3)).toList())
+                    .as("the test's own expectation, by commons-csv")
+                    .containsExactlyElementsOf(csv.records().stream()
+                            .map(e -> e.substring(0, e.indexOf('|', e.indexOf('|') + 1))).toList());
+        }
+        for (int maxRead : new int[] {3, 8, 61, 4096, Integer.MAX_VALUE}) {
+            SplittableRandom sizes = new SplittableRandom(maxRead);
+            InputStream in = new FilterInputStream(new ByteArrayInputStream(bytes)) {
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    return super.read(b, off, Math.min(len, 1 + sizes.nextInt(Math.min(maxRead, 1 << 20))));
+                }
+            };
+            assertThat(read(in)).as("reads of up to %d bytes", maxRead).containsExactlyElementsOf(csv.records());
+        }
     }
 }

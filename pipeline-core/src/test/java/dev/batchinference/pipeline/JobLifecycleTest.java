@@ -65,6 +65,25 @@ class JobLifecycleTest {
     }
 
     @Test
+    void theSummaryCarriesPerPhaseTimingsAndThroughput() throws IOException {
+        InMemoryPipeline p = pipeline(2_500);
+        String key = p.put("incoming/fraud/transactions.csv", Files.readAllBytes(Samples.data("transactions.csv")));
+
+        p.runToEnd(key);
+
+        JobSummary summary = summaryOf(p, key);
+        JobSummary.Timings t = summary.timings();
+        assertThat(summary.chunks()).isEqualTo(4);
+        assertThat(t.modelLoadMs()).as("the first chunk fetched, checked and loaded the model").isPositive();
+        assertThat(t.chunkMs()).isPositive();
+        assertThat(t.parseMs() + t.inferMs() + t.writeMs()).isPositive();
+        assertThat(summary.throughput().perChunk()).isEqualTo(Math.round(10_000 * 1000.0 / t.chunkMs()));
+        assertThat(summary.throughput().job()).isEqualTo(Math.round(10_000 * 1000.0 / Math.max(1, summary.durationMs())));
+        assertThat(JsonCodec.mapper().readTree(p.text(JobKeys.summary(key))).path("timings").fieldNames())
+                .toIterable().containsExactly("parseMs", "inferMs", "writeMs", "collateMs", "modelLoadMs", "chunkMs");
+    }
+
+    @Test
     void manyChunksKeepInputOrderAndMatchTheReference() throws IOException {
         InMemoryPipeline p = pipeline(333);
         String key = p.put("incoming/fraud/2026/11/transactions.csv",

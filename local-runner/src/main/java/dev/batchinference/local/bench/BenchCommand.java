@@ -47,11 +47,21 @@ public final class BenchCommand implements Callable<Integer> {
             description = "fresh JVMs per memory figure (default: ${DEFAULT-VALUE})")
     int memoryRuns = 3;
 
+    @Option(names = "--memory-heap", paramLabel = "SIZE",
+            description = "-Xmx of the memory probes' JVMs, or 'default' for the JVM's own choice "
+                    + "(default: ${DEFAULT-VALUE}, as a Lambda function's memory size caps its heap)")
+    String memoryHeap = "256m";
+
     @Option(names = "--skip-memory", description = "skip peak memory (the 10 M rows take a couple of minutes)")
     boolean skipMemory;
 
     @Option(names = "--skip-cold-start", description = "skip the cold-start figures")
     boolean skipColdStart;
+
+    @Option(names = "--only", paramLabel = "FIGURE", split = ",",
+            description = "measure only these: onnx, parse, predict, run (needs predict), cold-start, memory "
+                    + "(default: all)")
+    List<String> only = new ArrayList<>();
 
     @Option(names = "--data", paramLabel = "DIR",
             description = "where generated inputs are kept and reused (default: <tmp>/batch-inference-bench)")
@@ -65,7 +75,10 @@ public final class BenchCommand implements Callable<Integer> {
         check(rows >= 1, "--rows must be at least 1");
         check(runs >= 1, "--runs must be at least 1");
         check(memoryRuns >= 1, "--memory-runs must be at least 1");
+        check(memoryHeap.matches("default|[0-9]+[kKmMgG]?"), "--memory-heap takes a size such as 256m, or 'default'");
         check(memoryRows.stream().allMatch(n -> n >= 1), "--memory-rows must all be at least 1");
+        check(List.of("onnx", "parse", "predict", "run", "cold-start", "memory").containsAll(only),
+                "--only takes onnx, parse, predict, run, cold-start, memory");
         long started = System.nanoTime();
         double loadAtStart = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         BenchData data = new BenchData(samples != null ? samples : home().resolve("samples"), dataDir);
@@ -75,29 +88,37 @@ public final class BenchCommand implements Callable<Integer> {
 
         List<Measurement> table = new ArrayList<>();
         InProcessBenchmarks inProcess = new InProcessBenchmarks(data, runs);
-        table.add(inProcess.onnxAlone(rows));
-        table.add(inProcess.parseCsv(csv, rows));
-        table.add(inProcess.parseParquet(parquet, rows));
-        InProcessBenchmarks.WorkerPath csvPath = inProcess.predict("worker path, CSV → CSV (predict)", csv, ".csv",
-                data.sampleCsv(), rows);
-        InProcessBenchmarks.WorkerPath parquetPath = inProcess.predict("worker path, Parquet → Parquet (predict)",
-                parquet, ".parquet", data.sampleParquet(), rows);
-        table.add(csvPath.rate().withTarget(atLeast(csvPath.rate(), WORKER_CSV_TARGET)));
-        table.add(parquetPath.rate().withTarget(atLeast(parquetPath.rate(), WORKER_PARQUET_TARGET)));
-
-        InProcessBenchmarks.WholePipeline whole = inProcess.run(csv, rows);
-        table.add(whole.wall().withTarget(ratio(whole.wall().median() / csvPath.medianMillis(), RUN_TO_WORKER_TARGET,
-                String.format("worker path CSV (%,.0f ms)", csvPath.medianMillis()))));
-        table.add(whole.rate());
-        table.add(whole.job());
-
-        if (!skipColdStart) {
+        if (wanted("onnx")) {
+            table.add(inProcess.onnxAlone(rows));
+        }
+        if (wanted("parse")) {
+            table.add(inProcess.parseCsv(csv, rows));
+            table.add(inProcess.parseParquet(parquet, rows));
+        }
+        if (wanted("predict") || wanted("run")) {
+            InProcessBenchmarks.WorkerPath csvPath = inProcess.predict("worker path, CSV → CSV (predict)", csv, ".csv",
+                    data.sampleCsv(), rows);
+            table.add(csvPath.rate().withTarget(atLeast(csvPath.rate(), WORKER_CSV_TARGET)));
+            if (wanted("predict")) {
+                InProcessBenchmarks.WorkerPath parquetPath = inProcess.predict("worker path, Parquet → Parquet (predict)",
+                        parquet, ".parquet", data.sampleParquet(), rows);
+                table.add(parquetPath.rate().withTarget(atLeast(parquetPath.rate(), WORKER_PARQUET_TARGET)));
+            }
+            if (wanted("run")) {
+                InProcessBenchmarks.WholePipeline whole = inProcess.run(csv, rows);
+                table.add(whole.wall().withTarget(ratio(whole.wall().median() / csvPath.medianMillis(),
+                        RUN_TO_WORKER_TARGET, String.format("worker path CSV (%,.0f ms)", csvPath.medianMillis()))));
+                table.add(whole.rate());
+                table.add(whole.job());
+            }
+        }
+        if (!skipColdStart && wanted("cold-start")) {
             ColdStart.Figures cold = new ColdStart(data, runs).measure();
             table.add(cold.floor());
             table.add(cold.ours().withTarget(ratio(cold.ours().median() / cold.floor().median(),
                     COLD_START_TO_FLOOR_TARGET, "floor")));
         }
-        if (!skipMemory && !memoryRows.isEmpty()) {
+        if (!skipMemory && !memoryRows.isEmpty() && wanted("memory")) {
             table.addAll(memory(data));
         }
 
@@ -108,9 +129,13 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
+    private boolean wanted(String figure) {
+        return only.isEmpty() || only.contains(figure);
+    }
+
     private List<Measurement> memory(BenchData data) throws IOException {
         List<Long> sizes = memoryRows.stream().distinct().sorted().toList();
-        PeakMemory memory = new PeakMemory(data, memoryRuns);
+        PeakMemory memory = new PeakMemory(data, memoryRuns, "default".equals(memoryHeap) ? null : memoryHeap);
         List<Measurement> rss = new ArrayList<>();
         List<Measurement> heap = new ArrayList<>();
         for (long size : sizes) {

@@ -11,7 +11,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A fresh JVM running one of the benchmark's probes: this JVM's java and class path, no JVM options.
+ * A fresh JVM running one of the benchmark's probes: this JVM's java and class path, and no JVM options
+ * unless the caller gives some.
  * A probe prints one line starting with {@link #REPORT} when it has done its work.
  */
 final class ChildJvm {
@@ -32,8 +33,15 @@ final class ChildJvm {
     }
 
     static Report run(Class<?> probe, String classPath, Path scratch, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                probe.getName()));
+        return run(probe, List.of(), classPath, scratch, args);
+    }
+
+    static Report run(Class<?> probe, List<String> jvmOptions, String classPath, Path scratch, String... args)
+            throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.add(probe.getName());
         command.addAll(List.of(args));
         Path errors = Files.createTempFile(scratch, "child-", ".stderr");
         try {

@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.batchinference.config.PipelineConfig;
 import dev.batchinference.inference.ChunkWorker;
+import dev.batchinference.inference.WorkerWarmUp;
 import dev.batchinference.model.ModelCache;
 import dev.batchinference.model.ModelStore;
 import dev.batchinference.queue.InMemoryMessageSender;
@@ -26,6 +27,9 @@ public final class ColdStartWorker {
 
     public static void main(String[] args) throws Exception {
         long started = System.nanoTime();
+        // as BatchWorkerHandler() does in Lambda: the warm-up first, then the collaborators (here the
+        // in-memory bucket stands for the SDK clients it builds), then the first event
+        WorkerWarmUp.start();
         InMemoryObjectStore store = BucketFile.read(Path.of(args[0]));
         long bucketLoadNanos = System.nanoTime() - started;
         String task = Files.readString(Path.of(args[1]));

@@ -6,19 +6,27 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Peak memory of the worker's path ({@code predict}, CSV in and out) in a fresh JVM per run, at several sizes. */
+/**
+ * Peak memory of the worker's path ({@code predict}, CSV in and out) in a fresh JVM per run, at several
+ * sizes. With a heap cap (as a Lambda function's memory size caps its JVM's heap) the figure shows what
+ * the code holds; without one, G1 grows the heap by its own heuristics and the resident set follows
+ * the collector's choices more than the input.
+ */
 final class PeakMemory {
     private static final double MB = 1_000_000;
 
     private final BenchData data;
     private final int runs;
+    private final String maxHeap;
 
     record Figures(Measurement rss, Measurement heap) {
     }
 
-    PeakMemory(BenchData data, int runs) {
+    /** {@code maxHeap}: the child JVMs' -Xmx (such as 256m), or null for the JVM's default. */
+    PeakMemory(BenchData data, int runs, String maxHeap) {
         this.data = data;
         this.runs = runs;
+        this.maxHeap = maxHeap;
     }
 
     Figures measure(long rows) throws IOException {
@@ -27,7 +35,8 @@ final class PeakMemory {
         List<Double> rss = new ArrayList<>();
         List<Double> heap = new ArrayList<>();
         for (int run = 1; run <= runs; run++) {
-            ChildJvm.Report report = ChildJvm.run(PeakMemoryProbe.class, data.scratch(), csv.toString(),
+            ChildJvm.Report report = ChildJvm.run(PeakMemoryProbe.class, maxHeap == null ? List.of() : List.of("-Xmx" + maxHeap),
+                    System.getProperty("java.class.path"), data.scratch(), csv.toString(),
                     data.modelDir().toString(), out.toString());
             long residentKb = Long.parseLong(report.values().get(0));
             if (residentKb < 0) {
@@ -40,7 +49,8 @@ final class PeakMemory {
                     rss.get(rss.size() - 1), heap.get(heap.size() - 1));
         }
         Files.deleteIfExists(out);
-        return new Figures(new Measurement("peak RSS, worker path (predict) CSV → CSV, fresh JVM", rows, "MB", rss),
+        String jvm = maxHeap == null ? "fresh JVM, default heap" : "fresh JVM, -Xmx" + maxHeap;
+        return new Figures(new Measurement("peak RSS, worker path (predict) CSV → CSV, " + jvm, rows, "MB", rss),
                 new Measurement("peak heap used (sum of pools' peaks), same runs", rows, "MB", heap));
     }
 }

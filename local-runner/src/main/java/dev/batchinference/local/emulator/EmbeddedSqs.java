@@ -10,12 +10,10 @@ import org.elasticmq.rest.sqs.SQSRestServerBuilder;
 public final class EmbeddedSqs implements AutoCloseable {
 
     private final ActorSystem actors;
-    private final SQSRestServer server;
     private final URI endpoint;
 
-    private EmbeddedSqs(ActorSystem actors, SQSRestServer server, int port) {
+    private EmbeddedSqs(ActorSystem actors, int port) {
         this.actors = actors;
-        this.server = server;
         this.endpoint = URI.create("http://127.0.0.1:" + port);
     }
 
@@ -36,7 +34,7 @@ public final class EmbeddedSqs implements AutoCloseable {
                     .withAWSRegion(region)
                     .withAWSAccountId(accountId)
                     .start();
-            return new EmbeddedSqs(actors, server, server.waitUntilStarted().localAddress().getPort());
+            return new EmbeddedSqs(actors, server.waitUntilStarted().localAddress().getPort());
         } catch (RuntimeException e) {
             terminate(actors);
             throw e;
@@ -47,13 +45,14 @@ public final class EmbeddedSqs implements AutoCloseable {
         return endpoint;
     }
 
+    /**
+     * Stops at once: terminating the actor system closes the listener and every connection. ElasticMQ's
+     * own stop unbinds gracefully, waiting for requests in flight, and a consumer's long poll (one second
+     * here) is almost always in flight: that wait was most of the time {@code run} took to exit.
+     */
     @Override
     public void close() {
-        try {
-            server.stopAndWait();
-        } finally {
-            terminate(actors);
-        }
+        terminate(actors);
     }
 
     private static void terminate(ActorSystem actors) {

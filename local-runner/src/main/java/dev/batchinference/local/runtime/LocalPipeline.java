@@ -537,9 +537,12 @@ public final class LocalPipeline implements AutoCloseable {
         endpoints.onObjectCreated(ObjectCreatedListener.NONE);
         eventSources.forEach(SqsEventSource::stop);
         s3Invocations.shutdownNow();
-        for (Thread t : pollers) {
+        for (int i = 0; i < pollers.size(); i++) {
+            if (!eventSources.get(i).invoking()) {
+                continue; // idle in a long poll of up to a second: not worth waiting for, it ends when SQS closes
+            }
             try {
-                t.join(5_000);
+                pollers.get(i).join(5_000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

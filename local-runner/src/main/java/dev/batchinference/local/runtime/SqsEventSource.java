@@ -37,6 +37,7 @@ final class SqsEventSource implements Runnable {
     private final Duration retryDelay;
     private final AtomicInteger inFlight;
     private volatile boolean running = true;
+    private volatile boolean invoking;
 
     SqsEventSource(String functionName, SqsClient sqs, String queueUrl, String queueArn, int batchSize,
                    RequestHandler<SQSEvent, SQSBatchResponse> handler, Duration retryDelay, AtomicInteger inFlight) {
@@ -54,12 +55,20 @@ final class SqsEventSource implements Runnable {
         running = false;
     }
 
+    /** True while the handler runs; otherwise the poller is at most waiting in a long poll, which may be abandoned. */
+    boolean invoking() {
+        return invoking;
+    }
+
     @Override
     public void run() {
         while (running) {
             try {
                 List<Message> batch = receiveBatch();
-                if (!batch.isEmpty()) {
+                // set before running is read again: stop() then either sees it and waits, or this sees the
+                // stop and leaves the batch to come back visible (both fields are volatile)
+                invoking = !batch.isEmpty();
+                if (invoking && running) {
                     inFlight.incrementAndGet();
                     try {
                         invoke(batch);
@@ -67,6 +76,7 @@ final class SqsEventSource implements Runnable {
                         inFlight.decrementAndGet();
                     }
                 }
+                invoking = false;
             } catch (RuntimeException e) {
                 if (running) {
                     LOG.warn("{}: polling {} failed, trying again: {}", functionName, queueUrl, e.toString());

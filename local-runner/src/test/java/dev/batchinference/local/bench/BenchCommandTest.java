@@ -43,4 +43,27 @@ class BenchCommandTest {
         assertThat(table).contains("≥ 1,200,000 rows/s:", "≥ 2,000,000 rows/s:", "≤ 1.5 × worker path CSV",
                 "≤ 2 × floor:");
     }
+
+    @Test
+    void onlyMeasuresTheFiguresItNames() {
+        PrintStream out = System.out;
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        int exit;
+        try {
+            System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
+            exit = PipelineCli.execute("bench", "--only", "parse,memory", "--rows", "2000", "--runs", "1",
+                    "--memory-rows", "2000", "--memory-runs", "1", "--memory-heap", "128m",
+                    "--samples", Samples.root().toString(), "--data", dir.toString());
+        } finally {
+            System.setOut(out);
+        }
+        String table = stdout.toString(StandardCharsets.UTF_8);
+
+        assertThat(exit).as(table).isZero();
+        List<String> rows = table.lines().filter(l -> l.startsWith("| ") && !l.startsWith("| -")).toList();
+        assertThat(rows.subList(1, rows.size())).hasSize(4);
+        assertThat(table).contains("parse CSV alone", "parse Parquet alone", "peak RSS, worker path (predict) CSV → CSV, "
+                + "fresh JVM, -Xmx128m", "peak heap").doesNotContain("worker path, CSV → CSV (predict)", "cold start");
+        assertThat(PipelineCli.execute("bench", "--only", "everything", "--data", dir.toString())).isEqualTo(2);
+    }
 }

@@ -451,6 +451,39 @@ class SamTemplateTest {
     }
 
     @Test
+    void theWorkerPrimesTheModelsTheDeploymentNamesBeforeASnapshot() {
+        assertThat(environment(WORKER)).containsEntry("PRIME_MODELS", "");
+        assertThat(TEMPLATE.evaluate(parameters(Map.of("PrimeModels", "fraud,iris"))).resolve(
+                TEMPLATE.functionProperties(WORKER)).path("Environment").path("Variables").path("PRIME_MODELS").asText())
+                .isEqualTo("fraud,iris");
+    }
+
+    @Test
+    void xRayTracingIsAParameterOffByDefaultAndActiveTracingMayWriteTraces() {
+        CloudFormationTemplate.Evaluation active = TEMPLATE.evaluate(parameters(Map.of("Tracing", "Active")));
+        for (String id : List.of(INGEST, WORKER, WRITER)) {
+            assertThat(function(id).path("Tracing").asText()).as(id).isEqualTo("PassThrough");
+            assertThat(active.resolve(TEMPLATE.functionProperties(id)).path("Tracing").asText()).as(id).isEqualTo("Active");
+        }
+        assertThat(allowStatementsByRole().values()).allSatisfy(statements ->
+                assertThat(statements).noneMatch(statement -> statement.toString().contains("xray:")));
+        assertThat(TEMPLATE.resourcesOfType("AWS::IAM::Role")).hasSize(3).allSatisfy((id, role) -> {
+            List<JsonNode> xray = new ArrayList<>();
+            active.resolve(role.path("Properties")).path("Policies").forEach(p -> p.path("PolicyDocument")
+                    .path("Statement").forEach(statement -> {
+                        if (statement.toString().contains("xray:")) {
+                            xray.add(statement);
+                        }
+                    }));
+            assertThat(xray).as(id).singleElement().satisfies(statement -> {
+                assertThat(RolePolicy.texts(statement.path("Action")))
+                        .containsExactlyInAnyOrder("xray:PutTraceSegments", "xray:PutTelemetryRecords");
+                assertThat(RolePolicy.texts(statement.path("Resource"))).containsExactly("*");
+            });
+        });
+    }
+
+    @Test
     void theWorkerLoadsOnnxRuntimeFromTheLayerOfItsArchitecture() {
         for (String architecture : List.of("arm64", "x86_64")) {
             CloudFormationTemplate.Evaluation deployment = TEMPLATE.evaluate(parameters(Map.of("Architecture", architecture)));

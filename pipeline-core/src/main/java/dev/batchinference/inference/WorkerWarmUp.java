@@ -1,0 +1,116 @@
+package dev.batchinference.inference;
+
+import ai.onnxruntime.OrtEnvironment;
+import dev.batchinference.format.ColumnMapping;
+import dev.batchinference.format.CsvPredictionWriter;
+import dev.batchinference.format.CsvRowReader;
+import dev.batchinference.job.ChunkRange;
+import dev.batchinference.job.ChunkResult;
+import dev.batchinference.job.ChunkTask;
+import dev.batchinference.job.ResultMessage;
+import dev.batchinference.json.JsonCodec;
+import dev.batchinference.model.ModelCache;
+import dev.batchinference.model.ModelStore;
+import dev.batchinference.model.OnnxModel;
+import dev.batchinference.observability.InvocationLog;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a worker's first chunk would otherwise load on its own critical path, loaded on another thread
+ * while the function initialises: ONNX Runtime's native library, Jackson's object mapping of the
+ * messages, the CSV reader and writer, the invocation line. About 0.3 s of class loading in a fresh
+ * JVM, which then overlaps the SDK clients' creation and the first chunk's reads. Started once per
+ * process; {@link #await} before a SnapStart snapshot, so the snapshot holds all of it.
+ */
+public final class WorkerWarmUp {
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerWarmUp.class);
+    private static final AtomicReference<Thread> STARTED = new AtomicReference<>();
+
+    private WorkerWarmUp() {
+    }
+
+    /** Starts the warm-up on a daemon thread, the first time only. */
+    public static void start() {
+        Thread thread = new Thread(WorkerWarmUp::run, "worker-warm-up");
+        thread.setDaemon(true);
+        if (STARTED.compareAndSet(null, thread)) {
+            thread.start();
+        }
+    }
+
+    /** Waits for the warm-up, if one was started. */
+    public static void await() throws InterruptedException {
+        Thread thread = STARTED.get();
+        if (thread != null) {
+            thread.join();
+        }
+    }
+
+    static void run() {
+        try {
+            OrtEnvironment.getEnvironment();
+            String task = JsonCodec.write(ChunkTask.of("warm-up", new ChunkRange(0, 0, 1)));
+            JsonCodec.read(task, ChunkTask.class);
+            JsonCodec.write(ResultMessage.chunkDone("warm-up", new ChunkResult(0, 1, 1, 0, 0, 0, 0)));
+            predictCsvWithoutAModel();
+            InvocationLog.to("warm-up", InvocationLog.DEFAULT_NAMESPACE, line -> { }).start(null).count("rows", 1).emit();
+        } catch (RuntimeException | LinkageError e) {
+            LOG.warn("warm-up stopped early (the first chunk will load what is left): {}", e.toString());
+        }
+    }
+
+    /** The CSV path's classes: a block of two records read and an output row written, to nowhere. */
+    private static void predictCsvWithoutAModel() {
+        ColumnMapping mapping = ColumnMapping.of(List.of("id", "x"), List.of("x"), List.of("id"));
+        byte[] csv = "a,1.5\nb,\"2\"\n".getBytes(StandardCharsets.UTF_8);
+        FloatBuffer tensor = ByteBuffer.allocateDirect(Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        Object[] passThrough = new Object[1];
+        try (CsvRowReader csvRows = new CsvRowReader(new ByteArrayInputStream(csv), ',', mapping);
+             PredictionWriter out = new CsvPredictionWriter(OutputStream.nullOutputStream(), List.of("no", "yes"))) {
+            RowBlocks blocks = csvRows.blocks();
+            ByteBlock block = new ByteBlock(64);
+            while (blocks.fill(block)) {
+                RowReader rows = blocks.rows(block);
+                while (rows.next()) {
+                    rows.readFeatures(tensor, 0);
+                    rows.readPassThrough(passThrough);
+                    out.encoderInto(OutputStream.nullOutputStream()).write(passThrough, "yes", new float[] {0.25f, 0.75f}, 0);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Loads the current version of each named model into the cache and predicts one batch of zeros with
+     * it: for a SnapStart snapshot, so that restored environments start with the session made and its
+     * first run done. A model that cannot be primed is logged and left to load with its first chunk.
+     */
+    public static void primeModels(List<String> names, ModelStore models, ModelCache cache, int batchRows) {
+        for (String name : names) {
+            try {
+                ModelStore.ResolvedModel current = models.resolveCurrent(name);
+                OnnxModel model = cache.get(current.ref(), current.manifest(), () -> models.fetch(current.ref(),
+                        current.manifest()));
+                FloatBuffer zeros = ByteBuffer.allocateDirect(batchRows * model.featureCount() * Float.BYTES)
+                        .order(ByteOrder.nativeOrder()).asFloatBuffer();
+                model.predict(zeros, batchRows);
+                LOG.info("model {} version {} primed", name, current.ref().version());
+            } catch (RuntimeException e) {
+                LOG.warn("model {} was not primed: {}", name, e.toString());
+            }
+        }
+    }
+}
