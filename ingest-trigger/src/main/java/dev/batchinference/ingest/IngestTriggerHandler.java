@@ -6,6 +6,8 @@ import dev.batchinference.config.PipelineConfig;
 import dev.batchinference.config.PipelineServices;
 import dev.batchinference.control.JobRedriver;
 import dev.batchinference.json.JsonCodec;
+import dev.batchinference.observability.Invocation;
+import dev.batchinference.observability.InvocationLog;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,11 +19,15 @@ import java.util.List;
  * Lambda entry point for three kinds of event: an S3 ObjectCreated notification or an EventBridge
  * "Object Created" event (one job per created input), and an EventBridge "Scheduled Event" (a sweep that
  * starts inputs without a job and re-drives or ends stalled jobs). The event is read as JSON, since its
- * shape tells which it is; the response is an {@link IngestReport}.
+ * shape tells which it is; the response is an {@link IngestReport}. Each invocation writes one line: its
+ * structured log and its CloudWatch metrics (see {@link InvocationLog}).
  */
 public final class IngestTriggerHandler implements RequestStreamHandler {
+    public static final String FUNCTION = "ingest-trigger";
+
     private final JobIngestor ingestor;
     private final JobSweeper sweeper;
+    private final InvocationLog invocations;
 
     /** Used by Lambda: everything from the environment. */
     public IngestTriggerHandler() {
@@ -41,13 +47,55 @@ public final class IngestTriggerHandler implements RequestStreamHandler {
     }
 
     public IngestTriggerHandler(JobIngestor ingestor, JobSweeper sweeper) {
+        this(ingestor, sweeper, InvocationLog.fromEnvironment(FUNCTION, System.getenv()));
+    }
+
+    public IngestTriggerHandler(JobIngestor ingestor, JobSweeper sweeper, InvocationLog invocations) {
         this.ingestor = ingestor;
         this.sweeper = sweeper;
+        this.invocations = invocations;
     }
 
     @Override
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
-        output.write(JsonCodec.writeBytes(handle(IngestEvent.parse(input.readAllBytes()))));
+        Invocation line = invocations.start(context == null ? null : context.getAwsRequestId());
+        try {
+            IngestEvent event = IngestEvent.parse(input.readAllBytes());
+            line.property("event", event.getClass().getSimpleName());
+            IngestReport report = handle(event);
+            describe(report, line);
+            output.write(JsonCodec.writeBytes(report));
+        } catch (RuntimeException e) {
+            line.property("error", e.getClass().getSimpleName()).count("failed", 1);
+            throw e;
+        } finally {
+            line.emit();
+        }
+    }
+
+    /** Ids, outcomes and counts only: never a key's content, and no credentials. */
+    private static void describe(IngestReport report, Invocation line) {
+        List<String> jobs = new ArrayList<>();
+        for (JobIngestor.Outcome o : report.jobs()) {
+            line.count("jobs" + capitalized(o.status().name()), 1).count("chunks", o.chunks());
+            if (o.jobId() != null) {
+                jobs.add(o.jobId() + " " + o.status());
+            }
+        }
+        JobSweeper.SweepReport sweep = report.sweep();
+        if (sweep != null) {
+            line.count("inputsSwept", sweep.inputs()).count("jobsStarted", sweep.started().size())
+                    .count("jobsRunning", sweep.running()).count("jobsRedriven", sweep.redriven().size())
+                    .count("jobsStalled", sweep.endedStalled().size());
+            sweep.started().forEach(o -> jobs.add(o.jobId() + " " + o.status()));
+            sweep.redriven().forEach(r -> jobs.add(r.jobId() + " REDRIVEN"));
+            sweep.endedStalled().forEach(id -> jobs.add(id + " STALLED"));
+        }
+        line.property("jobs", jobs);
+    }
+
+    private static String capitalized(String status) {
+        return status.charAt(0) + status.substring(1).toLowerCase(java.util.Locale.ROOT);
     }
 
     /** The event, read, to the core call it asks for. */

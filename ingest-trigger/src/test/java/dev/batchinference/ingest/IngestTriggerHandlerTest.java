@@ -128,6 +128,35 @@ class IngestTriggerHandlerTest {
     }
 
     @Test
+    void eachInvocationWritesOneLineThatIsAlsoAnEmfDocument() throws Exception {
+        InMemoryPipeline pipeline = pipeline();
+        pipeline.put(PUT_KEY, Files.readAllBytes(Samples.data("iris.csv")));
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        IngestTriggerHandler handler = new IngestTriggerHandler(pipeline.ingestor,
+                pipeline.sweeper(Clock.systemUTC(), Duration.ofHours(6)),
+                dev.batchinference.observability.InvocationLog.to(IngestTriggerHandler.FUNCTION, "TestNamespace", lines::add));
+
+        String jobId = invoke(handler, PUT).jobs().get(0).jobId();
+        invoke(handler, SCHEDULED);
+
+        assertThat(lines).hasSize(2);
+        com.fasterxml.jackson.databind.JsonNode put = JsonCodec.mapper().readTree(lines.get(0));
+        assertThat(put.path("function").asText()).isEqualTo("ingest-trigger");
+        assertThat(put.path("coldStart").asBoolean()).isTrue();
+        assertThat(put.path("event").asText()).isEqualTo("ObjectsCreated");
+        assertThat(put.path("jobsStarted").asDouble()).isEqualTo(1);
+        assertThat(put.path("chunks").asDouble()).isEqualTo(2);
+        assertThat(put.path("jobs").toString()).isEqualTo("[\"" + jobId + " STARTED\"]");
+        assertThat(put.toString()).as("no key, no row content").doesNotContain("résultats", "setosa");
+        assertThat(put.path("_aws").path("CloudWatchMetrics").get(0).path("Namespace").asText()).isEqualTo("TestNamespace");
+        com.fasterxml.jackson.databind.JsonNode sweep = JsonCodec.mapper().readTree(lines.get(1));
+        assertThat(sweep.path("coldStart").asBoolean()).isFalse();
+        assertThat(sweep.path("event").asText()).isEqualTo("Scheduled");
+        assertThat(sweep.path("inputsSwept").asDouble()).isEqualTo(1);
+        assertThat(sweep.path("jobsRunning").asDouble()).isEqualTo(1);
+    }
+
+    @Test
     void anEventOfAnotherShapeIsAnErrorThatNamesIt() throws Exception {
         InMemoryPipeline pipeline = pipeline();
         IngestTriggerHandler handler = handler(pipeline);
