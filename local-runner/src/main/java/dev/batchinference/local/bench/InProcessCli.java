@@ -7,10 +7,12 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * A {@code ./pipeline} command run in this process, timed, with what it printed kept aside: the
- * benchmark measures the commands users run, whatever their code does at the time.
+ * benchmark measures the commands users run, whatever their code does at the time, and tests call the CLI
+ * as users do.
  */
-final class InProcessCli {
-    record Result(int exitCode, String stdout, String stderr, long nanos) {
+public final class InProcessCli {
+    /** Exit code, what went to standard output and standard error, and how long the command took. */
+    public record Result(int exitCode, String stdout, String stderr, long nanos) {
         Result orThrow(String what) {
             if (exitCode != 0) {
                 throw new IllegalStateException(what + " exited with " + exitCode + ": " + stderr.strip());
@@ -26,7 +28,7 @@ final class InProcessCli {
     private InProcessCli() {
     }
 
-    static Result execute(String... args) {
+    public static Result execute(String... args) {
         PrintStream out = System.out;
         PrintStream err = System.err;
         ByteArrayOutputStream stdout = new ByteArrayOutputStream();

@@ -1,8 +1,6 @@
 package dev.batchinference.local.cli;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import dev.batchinference.local.bench.InProcessCli;
 
 /** Runs {@code ./pipeline} in this JVM as a user would call it, capturing what it prints. */
 public final class Cli {
@@ -13,19 +11,9 @@ public final class Cli {
     public record Result(int exitCode, String stdout, String stderr) {
     }
 
+    /** One command at a time: the standard streams are the JVM's. */
     public static synchronized Result run(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
-            int code = PipelineCli.execute(args);
-            return new Result(code, stdout.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
+        InProcessCli.Result result = InProcessCli.execute(args);
+        return new Result(result.exitCode(), result.stdout(), result.stderr());
     }
 }
