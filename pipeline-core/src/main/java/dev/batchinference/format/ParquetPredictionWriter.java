@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.column.ParquetProperties;
 import org.apache.parquet.conf.ParquetConfiguration;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.hadoop.ParquetFileWriter;
@@ -19,19 +20,41 @@ import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.Type;
 
 /**
- * Predictions as a Parquet file with the job's output schema ({@link PredictionSchema}), each row sent
- * straight to Parquet's {@link RecordConsumer}: no record object per row.
+ * Predictions as a Parquet file with the job's output schema ({@link PredictionSchema}). A flat schema (the
+ * usual case) is written column writer by column writer ({@link ParquetColumnWriter}); one with nested or
+ * repeated pass-through columns row by row through Parquet's {@link RecordConsumer}, with no record object
+ * per row. Both use the same settings, so they write the same file.
  */
 public final class ParquetPredictionWriter implements PredictionWriter {
     private final ParquetWriter<Row> writer;
+    private final ParquetColumnWriter columns;
     private final Row row = new Row();
 
     public ParquetPredictionWriter(OutputFile file, MessageType schema, CompressionCodecName codec) throws IOException {
+        if (ParquetColumnWriter.handles(schema)) {
+            ParquetProperties.Builder properties = ParquetProperties.builder()
+                    .withPageWriteChecksumEnabled(false)
+                    .withSizeStatisticsEnabled(false);
+            int label = schema.getFieldIndex("label");
+            for (int field = label + 1; field < schema.getFieldCount(); field++) {
+                properties.withDictionaryEncoding(schema.getFieldName(field), false);
+            }
+            this.columns = new ParquetColumnWriter(file, schema, codec, properties.build(), ParquetSupport.codecs(),
+                    ParquetWriter.DEFAULT_BLOCK_SIZE, ParquetWriter.MAX_PADDING_SIZE_DEFAULT);
+            this.writer = null;
+            return;
+        }
+        this.columns = null;
         Builder builder = new Builder(file, schema)
                 .withConf(ParquetSupport.configuration())
                 .withCodecFactory(ParquetSupport.codecs())
                 .withCompressionCodec(codec)
-                .withWriteMode(ParquetFileWriter.Mode.OVERWRITE);
+                .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
+                // neither changes what the file holds: a CRC of every page that readers check only when asked
+                // to, and size statistics (per-page level histograms, unencoded sizes) no reader here uses;
+                // both cost time on every value. Min/max statistics stay, for readers that filter on them.
+                .withPageWriteChecksumEnabled(false)
+                .withSizeStatisticsEnabled(false);
         // probabilities hardly repeat: a dictionary for them is built only to be dropped when it outgrows its page
         int label = schema.getFieldIndex("label");
         for (int field = label + 1; field < schema.getFieldCount(); field++) {
@@ -42,6 +65,10 @@ public final class ParquetPredictionWriter implements PredictionWriter {
 
     @Override
     public void write(Object[] passThrough, String label, float[] probabilities, int offset) throws IOException {
+        if (columns != null) {
+            columns.write(passThrough, label, probabilities, offset);
+            return;
+        }
         row.passThrough = passThrough;
         row.label = label;
         row.probabilities = probabilities;
@@ -51,6 +78,10 @@ public final class ParquetPredictionWriter implements PredictionWriter {
 
     @Override
     public void close() throws IOException {
+        if (columns != null) {
+            columns.close();
+            return;
+        }
         writer.close();
     }
 

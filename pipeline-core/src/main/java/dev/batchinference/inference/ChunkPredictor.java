@@ -17,8 +17,9 @@ import org.apache.commons.csv.CSVPrinter;
  * The worker's path for one chunk: rows in, predictions and rejected rows out, in input order.
  *
  * <p>Rows that come in blocks (CSV) are decoded by several threads at once, see {@link BlockPredictor}.
- * Others (Parquet) are read one by one: a reader thread parses rows into a mini-batch while this thread
- * runs ONNX Runtime on the previous one and writes it out. Either way a fixed set of buffers circulates,
+ * Others (Parquet) are read one by one: a reader thread parses rows into a mini-batch and runs ONNX Runtime
+ * on it while this thread writes out the previous one (writing, Parquet's encoding and compression, is the
+ * heavier half, so it gets a thread of its own). Either way a fixed set of buffers circulates,
  * so memory depends on the batch size, not on the chunk. Each batch's tensor is a direct buffer ONNX
  * Runtime reads without a copy.
  */
@@ -85,7 +86,6 @@ public final class ChunkPredictor {
         Reader reader = new Reader(rows, empty, filled);
         Thread thread = new Thread(reader, "chunk-" + chunk + "-reader");
         thread.setDaemon(true);
-        long inferNanos = 0;
         long writeNanos = 0;
         long rowsIn = 0;
         long rejected = 0;
@@ -96,8 +96,7 @@ public final class ChunkPredictor {
                 if (batch.failure != null) {
                     throw batch.failure;
                 }
-                long t0 = System.nanoTime();
-                OnnxModel.Prediction prediction = batch.rows == 0 ? null : model.predict(batch.tensor, batch.rows);
+                OnnxModel.Prediction prediction = batch.prediction;
                 long t1 = System.nanoTime();
                 for (Rejected r : batch.rejections) {
                     rejects.printRecord(r.row, r.column, r.reason);
@@ -106,7 +105,6 @@ public final class ChunkPredictor {
                     out.write(batch.passThrough[r], labels.get(prediction.labels()[r]), prediction.probabilities(),
                             r * prediction.classes());
                 }
-                inferNanos += t1 - t0;
                 writeNanos += System.nanoTime() - t1;
                 rowsIn += batch.rowsRead;
                 rejected += batch.rejections.size();
@@ -126,7 +124,7 @@ public final class ChunkPredictor {
         } finally {
             thread.interrupt(); // stops the reader if this side failed; harmless once it has finished
         }
-        long inferMs = inferNanos / 1_000_000;
+        long inferMs = reader.inferNanos / 1_000_000;
         long writeMs = writeNanos / 1_000_000;
         return new ChunkResult(chunk, rowsIn, rowsIn - rejected, rejected, reader.busyNanos / 1_000_000, inferMs, writeMs);
     }
@@ -141,24 +139,28 @@ public final class ChunkPredictor {
         final Object[][] passThrough = new Object[batchRows][passThroughColumns];
         final List<Rejected> rejections = new ArrayList<>();
         int rows;
+        /** Set by the reader once the batch is full; null when it holds no rows. */
+        OnnxModel.Prediction prediction;
         long rowsRead;
         boolean last;
         RuntimeException failure;
 
         void clear() {
             rows = 0;
+            prediction = null;
             rowsRead = 0;
             rejections.clear();
         }
     }
 
-    /** Fills batches from the rows, in order, until the rows end or something fails. */
+    /** Fills batches from the rows and predicts them, in order, until the rows end or something fails. */
     private final class Reader implements Runnable {
         private final RowReader rows;
         private final BlockingQueue<Batch> empty;
         private final BlockingQueue<Batch> filled;
         private long rowNumber;
         volatile long busyNanos;
+        volatile long inferNanos;
 
         Reader(RowReader rows, BlockingQueue<Batch> empty, BlockingQueue<Batch> filled) {
             this.rows = rows;
@@ -182,7 +184,17 @@ public final class ChunkPredictor {
                         batch.failure = e;
                         more = false;
                     }
-                    busyNanos += System.nanoTime() - t0;
+                    long t1 = System.nanoTime();
+                    busyNanos += t1 - t0;
+                    if (batch.failure == null && batch.rows > 0) {
+                        try {
+                            batch.prediction = model.predict(batch.tensor, batch.rows);
+                        } catch (RuntimeException e) {
+                            batch.failure = e;
+                            more = false;
+                        }
+                        inferNanos += System.nanoTime() - t1;
+                    }
                     batch.last = !more;
                     filled.put(batch);
                 }
