@@ -4,7 +4,6 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import dev.batchinference.config.PipelineConfig;
 import dev.batchinference.config.PipelineServices;
-import dev.batchinference.control.JobRedriver;
 import dev.batchinference.json.JsonCodec;
 import dev.batchinference.observability.Invocation;
 import dev.batchinference.observability.InvocationLog;
@@ -35,15 +34,11 @@ public final class IngestTriggerHandler implements RequestStreamHandler {
     }
 
     public IngestTriggerHandler(PipelineServices services) {
-        this(services, new JobIngestor(services.config().bucket(), services.store(), services.models(),
-                services.workQueue(), services.resultsQueue(), services.config().chunkLimits(), services.config().data(),
-                services.config().limits(), Clock.systemUTC()));
+        this(services, JobIngestor.of(services, Clock.systemUTC()));
     }
 
     private IngestTriggerHandler(PipelineServices services, JobIngestor ingestor) {
-        this(ingestor, new JobSweeper(services.config().bucket(), services.store(), ingestor,
-                new JobRedriver(services.store(), services.workQueue(), services.resultsQueue(), Clock.systemUTC()),
-                services.resultsQueue(), services.config().stalledJobAfter(), Clock.systemUTC()));
+        this(ingestor, JobSweeper.of(services, ingestor, Clock.systemUTC()));
     }
 
     public IngestTriggerHandler(JobIngestor ingestor, JobSweeper sweeper) {

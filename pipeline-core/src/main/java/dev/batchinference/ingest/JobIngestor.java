@@ -73,6 +73,13 @@ public final class JobIngestor {
         this.clock = clock;
     }
 
+    /** Ingest as a function's environment configures it. */
+    public static JobIngestor of(dev.batchinference.config.PipelineServices services, Clock clock) {
+        dev.batchinference.config.PipelineConfig config = services.config();
+        return new JobIngestor(config.bucket(), services.store(), services.models(), services.workQueue(),
+                services.resultsQueue(), config.chunkLimits(), config.data(), config.limits(), clock);
+    }
+
     /** Ingests one object by its decoded key; safe to call again for the same object version. */
     public Outcome ingest(String key) {
         if (!JobKeys.isIncoming(key)) {

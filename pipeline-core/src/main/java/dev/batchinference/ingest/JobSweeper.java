@@ -61,6 +61,13 @@ public final class JobSweeper {
         this.clock = clock;
     }
 
+    /** The sweep as a function's environment configures it, starting jobs through {@code ingestor}. */
+    public static JobSweeper of(dev.batchinference.config.PipelineServices services, JobIngestor ingestor, Clock clock) {
+        return new JobSweeper(services.config().bucket(), services.store(), ingestor,
+                new JobRedriver(services.store(), services.workQueue(), services.resultsQueue(), clock),
+                services.resultsQueue(), services.config().stalledJobAfter(), clock);
+    }
+
     /** A scheduled run: unjobbed inputs started, stalled jobs re-driven or ended. */
     public SweepReport sweep() {
         List<StoredObject> inputs = inputs();

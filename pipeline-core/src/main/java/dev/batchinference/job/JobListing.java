@@ -64,14 +64,22 @@ public record JobListing(String jobId, Instant plannedAt, boolean dispatched, bo
                 lastChunkDoneAt = later(lastChunkDoneAt, o.lastModified());
             } else if (key.startsWith(JobKeys.redrives(jobId)) && key.endsWith(".json")) {
                 redrives++;
-                // the time the redrive's key is named after: the clock of whoever re-drove it
-                String millis = key.substring(JobKeys.redrives(jobId).length(), key.length() - ".json".length());
-                lastRedriveAt = later(lastRedriveAt, Instant.ofEpochMilli(Long.parseLong(millis)));
+                lastRedriveAt = later(lastRedriveAt, redriveTime(key, o.lastModified()));
             }
         }
 
         JobListing build() {
             return new JobListing(jobId, plannedAt, dispatched, ended, chunksDone, lastChunkDoneAt, redrives, lastRedriveAt);
+        }
+
+        /** The time a redrive's key is named after: the clock of whoever re-drove it; else when it was written. */
+        private Instant redriveTime(String key, Instant written) {
+            String millis = key.substring(JobKeys.redrives(jobId).length(), key.length() - ".json".length());
+            try {
+                return Instant.ofEpochMilli(Long.parseLong(millis));
+            } catch (NumberFormatException notOurs) {
+                return written;
+            }
         }
 
         private static Instant later(Instant a, Instant b) {

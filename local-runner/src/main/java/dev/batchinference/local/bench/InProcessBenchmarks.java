@@ -95,31 +95,27 @@ final class InProcessBenchmarks {
 
     /** A RowReader driven over the whole file into a tensor buffer, pass-through values read too; no inference. */
     Measurement parseCsv(Path csv, long rows) throws IOException {
-        parse(CsvInput.open(data.sampleCsv(), model.manifest().features()), -1);
-        CsvInput input = CsvInput.open(csv, model.manifest().features());
-        List<Double> rates = new ArrayList<>();
-        for (int run = 1; run <= runs; run++) {
-            System.gc();
-            long started = System.nanoTime();
-            parse(input, rows);
-            rates.add(perSecond(rows, System.nanoTime() - started));
-            BenchLog.progress("parse CSV alone, run %d/%d: %,.0f rows/s", run, runs, rates.get(rates.size() - 1));
-        }
-        return new Measurement("parse CSV alone (CsvRowReader → tensor)", rows, "rows/s", rates);
+        return parseRuns("CSV", "CsvRowReader", CsvInput.open(data.sampleCsv(), model.manifest().features()),
+                CsvInput.open(csv, model.manifest().features()), rows);
     }
 
     Measurement parseParquet(Path parquet, long rows) throws IOException {
-        parse(ParquetInput.open(data.sampleParquet(), model.manifest().features()), -1);
-        ParquetInput input = ParquetInput.open(parquet, model.manifest().features());
+        return parseRuns("Parquet", "ParquetRowReader", ParquetInput.open(data.sampleParquet(), model.manifest().features()),
+                ParquetInput.open(parquet, model.manifest().features()), rows);
+    }
+
+    /** One untimed pass over the sample (class loading, first compilations), then the timed runs. */
+    private Measurement parseRuns(String format, String reader, Input warmUp, Input input, long rows) throws IOException {
+        parse(warmUp, -1);
         List<Double> rates = new ArrayList<>();
         for (int run = 1; run <= runs; run++) {
             System.gc();
             long started = System.nanoTime();
             parse(input, rows);
             rates.add(perSecond(rows, System.nanoTime() - started));
-            BenchLog.progress("parse Parquet alone, run %d/%d: %,.0f rows/s", run, runs, rates.get(rates.size() - 1));
+            BenchLog.progress("parse %s alone, run %d/%d: %,.0f rows/s", format, run, runs, rates.get(rates.size() - 1));
         }
-        return new Measurement("parse Parquet alone (ParquetRowReader → tensor)", rows, "rows/s", rates);
+        return new Measurement("parse " + format + " alone (" + reader + " → tensor)", rows, "rows/s", rates);
     }
 
     private interface Input {

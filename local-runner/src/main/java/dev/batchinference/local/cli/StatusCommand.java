@@ -47,14 +47,17 @@ final class StatusCommand implements Callable<Integer> {
         }
         JobStatus status = read(t);
         if (follow && !status.state().isTerminal()) {
+            // polls the end alone; Progress reads each finished chunk's record once
             Progress progress = new Progress(System.err, System.console() != null);
             JobStore jobs = new JobStore(t.services().store());
-            while (!status.state().isTerminal()) {
-                progress.show(status.jobId(), jobs, status.jobId(), Optional.empty());
+            Optional<dev.batchinference.job.JobSummary> end = Optional.empty();
+            while (end.isEmpty()) {
                 sleep(Duration.ofMillis(500));
-                status = read(t);
+                end = jobs.terminal(status.jobId());
+                progress.show(status.jobId(), jobs, status.jobId(), end);
             }
             progress.finish();
+            status = read(t);
         }
         if (json) {
             System.out.println(new String(JsonCodec.writePretty(status), java.nio.charset.StandardCharsets.UTF_8));

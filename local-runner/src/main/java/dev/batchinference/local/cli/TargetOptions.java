@@ -99,12 +99,18 @@ final class TargetOptions {
                 description = "stack " + stack + " at " + description;
             }
             env.putIfAbsent(PipelineConfig.BUCKET, bucket != null ? bucket : DEFAULT_BUCKET);
-            PipelineConfig bootstrap = PipelineConfig.from(env);
-            try (SqsClient client = dev.batchinference.aws.AwsClients.sqs(bootstrap)) {
-                String where = description;
-                putIfAbsent(env, PipelineConfig.WORK_QUEUE_URL, workQueue, () -> queueUrl(client, QueueSettings.WORK.name(), where));
-                putIfAbsent(env, PipelineConfig.RESULTS_QUEUE_URL, resultsQueue,
-                        () -> queueUrl(client, QueueSettings.RESULTS.name(), where));
+            if (workQueue == null && !env.containsKey(PipelineConfig.WORK_QUEUE_URL)
+                    || resultsQueue == null && !env.containsKey(PipelineConfig.RESULTS_QUEUE_URL)) {
+                // looked up by the names the local runtime gives them
+                try (SqsClient client = dev.batchinference.aws.AwsClients.sqs(PipelineConfig.from(env))) {
+                    String where = description;
+                    putIfAbsent(env, PipelineConfig.WORK_QUEUE_URL, workQueue, () -> queueUrl(client, QueueSettings.WORK.name(), where));
+                    putIfAbsent(env, PipelineConfig.RESULTS_QUEUE_URL, resultsQueue,
+                            () -> queueUrl(client, QueueSettings.RESULTS.name(), where));
+                }
+            } else {
+                putIfAbsent(env, PipelineConfig.WORK_QUEUE_URL, workQueue, () -> workQueue);
+                putIfAbsent(env, PipelineConfig.RESULTS_QUEUE_URL, resultsQueue, () -> resultsQueue);
             }
         }
         PipelineConfig config = PipelineConfig.from(env);

@@ -7,7 +7,6 @@ import dev.batchinference.aws.AwsClients;
 import dev.batchinference.config.PipelineConfig;
 import dev.batchinference.config.PipelineConfig.ChunkLimits;
 import dev.batchinference.config.PipelineServices;
-import dev.batchinference.control.JobRedriver;
 import dev.batchinference.ingest.IngestReport;
 import dev.batchinference.ingest.IngestTriggerHandler;
 import dev.batchinference.ingest.JobIngestor;
@@ -495,10 +494,7 @@ public final class LocalPipeline implements AutoCloseable {
     public JobSweeper.SweepReport resume() {
         PipelineServices s = newServices();
         java.time.Clock clock = java.time.Clock.systemUTC();
-        JobIngestor ingestor = new JobIngestor(bucket, s.store(), s.models(), s.workQueue(), s.resultsQueue(),
-                s.config().chunkLimits(), s.config().data(), s.config().limits(), clock);
-        return new JobSweeper(bucket, s.store(), ingestor, new JobRedriver(s.store(), s.workQueue(), s.resultsQueue(), clock),
-                s.resultsQueue(), s.config().stalledJobAfter(), clock).resume();
+        return JobSweeper.of(s, JobIngestor.of(s, clock), clock).resume();
     }
 
     /** The id of the job an object's current version makes. */
