@@ -12,7 +12,6 @@ import dev.batchinference.storage.ObjectStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
@@ -53,22 +52,14 @@ final class JobOutputs {
         return outputKey;
     }
 
-    /** CSV parts have no header: the output is the header, then the parts' bytes in chunk order. */
+    /**
+     * CSV parts have no header: the output is the header, then the parts' bytes in chunk order. On S3 the
+     * parts are copied server-side, so collation does not stream the predictions through the writer.
+     */
     private void concatenateCsv(JobPlan plan, List<ChunkResult> chunks, String outputKey) throws IOException {
         List<String> header = plan.layout().mapping().outputHeader(plan.manifest().labels());
-        try (ObjectStore.AbortableOutputStream out = store.create(outputKey)) {
-            try {
-                writeLine(out, header);
-                for (ChunkResult chunk : chunks) {
-                    try (InputStream part = store.read(JobKeys.part(plan.jobId(), chunk.chunk(), OutputFormat.CSV))) {
-                        part.transferTo(out);
-                    }
-                }
-            } catch (IOException | RuntimeException e) {
-                out.abort();
-                throw e;
-            }
-        }
+        store.concatenate(outputKey, line(header), chunks.stream()
+                .map(chunk -> JobKeys.part(plan.jobId(), chunk.chunk(), OutputFormat.CSV)).toList());
     }
 
     /** Parquet parts are whole files: their row groups are copied, in chunk order, into one file. */
@@ -114,11 +105,11 @@ final class JobOutputs {
         return errorsKey;
     }
 
-    private static void writeLine(OutputStream out, List<String> columns) throws IOException {
+    private static byte[] line(List<String> columns) throws IOException {
         StringBuilder line = new StringBuilder();
         try (CSVPrinter printer = new CSVPrinter(line, CsvPredictionWriter.FORMAT)) {
             printer.printRecord(columns);
         }
-        out.write(line.toString().getBytes(StandardCharsets.UTF_8));
+        return line.toString().getBytes(StandardCharsets.UTF_8);
     }
 }

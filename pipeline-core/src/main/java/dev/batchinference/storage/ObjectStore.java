@@ -1,7 +1,9 @@
 package dev.batchinference.storage;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -57,6 +59,31 @@ public interface ObjectStore {
      * nothing appears under the key if the stream is abandoned with {@link AbortableOutputStream#abort()}.
      */
     AbortableOutputStream create(String key);
+
+    /**
+     * Writes {@code key} as {@code head} followed by the whole of each source object, in order, in bounded
+     * memory; nothing appears under the key if it fails. Here the bytes pass through this process; S3
+     * copies most of them server-side.
+     */
+    default void concatenate(String key, byte[] head, List<String> sources) {
+        AbortableOutputStream out = create(key);
+        try {
+            out.write(head);
+            for (String source : sources) {
+                try (InputStream in = read(source)) {
+                    in.transferTo(out);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            out.abort();
+            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+        }
+        try {
+            out.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
     /** What a HEAD tells about an object. */
     record StoredObject(String key, long size, String etag, String versionId, java.time.Instant lastModified) {

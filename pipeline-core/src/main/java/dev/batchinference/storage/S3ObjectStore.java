@@ -21,6 +21,10 @@ public final class S3ObjectStore implements ObjectStore {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(S3ObjectStore.class);
     /** Parts of a multipart upload; S3 wants at least 5 MiB for every part but the last. */
     static final int PART_SIZE = 8 * 1024 * 1024;
+    /** S3's smallest part but the last. */
+    static final long MIN_PART_SIZE = 5L * 1024 * 1024;
+    /** S3's largest part, copied or uploaded. */
+    static final long MAX_PART_SIZE = 5L * 1024 * 1024 * 1024;
 
     private final S3Client s3;
     private final String bucket;
@@ -146,6 +150,30 @@ public final class S3ObjectStore implements ObjectStore {
         return new MultipartOutputStream(key);
     }
 
+    /**
+     * Has S3 copy the sources server-side (UploadPartCopy) wherever its part rules allow, so their bytes
+     * do not pass through this process: only the leading bytes are uploaded, with what it takes from
+     * the start of the next source to make that first part S3's 5 MiB minimum, and any source too small
+     * to be a part of its own. Every source is copied or read only if it still has the ETag it had when
+     * this looked at it.
+     */
+    @Override
+    public void concatenate(String key, byte[] leading, List<String> sources) {
+        MultipartOutputStream out = new MultipartOutputStream(key);
+        try {
+            out.write(leading, 0, leading.length);
+            for (int i = 0; i < sources.size(); i++) {
+                String sourceKey = sources.get(i);
+                StoredObject source = head(sourceKey).orElseThrow(() -> new NoSuchKeyException(sourceKey));
+                out.append(source, i == sources.size() - 1);
+            }
+        } catch (RuntimeException e) {
+            out.abort();
+            throw e;
+        }
+        out.close();
+    }
+
     /** Buffers one part at a time; small objects become a single PUT. */
     private final class MultipartOutputStream extends AbortableOutputStream {
         private final String key;
@@ -189,14 +217,63 @@ public final class S3ObjectStore implements ObjectStore {
 
         private void flushFullPart() {
             if (size == PART_SIZE) {
-                if (uploadId == null) {
-                    uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(key)).uploadId();
-                }
                 uploadPart();
             }
         }
 
+        /**
+         * Appends a whole object of the bucket: copied as parts of its own where S3 allows that here, after
+         * topping a pending part up to S3's minimum from its start; streamed through where not.
+         */
+        void append(StoredObject source, boolean last) {
+            long length = source.size();
+            long topUp = size == 0 || size >= MIN_PART_SIZE ? 0 : MIN_PART_SIZE - size;
+            long copied = length - topUp;
+            if (copied <= 0 || copied > MAX_PART_SIZE || copied < MIN_PART_SIZE && !last) {
+                stream(source, 0, length);
+                return;
+            }
+            stream(source, 0, topUp);
+            if (size > 0) {
+                uploadPart();
+            }
+            copyPart(source, topUp, length);
+        }
+
+        private void stream(StoredObject source, long start, long endExclusive) {
+            try (InputStream in = read(source.key(), source.etag(), start, endExclusive)) {
+                in.transferTo(this);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        private void copyPart(StoredObject source, long start, long endExclusive) {
+            startUpload();
+            int number = parts.size() + 1;
+            String range = start == 0 && endExclusive == source.size() ? null : "bytes=" + start + "-" + (endExclusive - 1);
+            try {
+                String etag = s3.uploadPartCopy(b -> b.sourceBucket(bucket).sourceKey(source.key())
+                        .copySourceIfMatch(source.etag()).copySourceRange(range)
+                        .destinationBucket(bucket).destinationKey(key).uploadId(uploadId).partNumber(number))
+                        .copyPartResult().eTag();
+                parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
+            } catch (S3Exception e) {
+                if (e.statusCode() == 412) {
+                    throw new ObjectChangedException(source.key(), source.etag());
+                }
+                throw e;
+            }
+        }
+
+        private void startUpload() {
+            if (uploadId == null) {
+                uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(key)).uploadId();
+            }
+        }
+
         private void uploadPart() {
+            startUpload();
             int number = parts.size() + 1;
             String etag = s3.uploadPart(b -> b.bucket(bucket).key(key).uploadId(uploadId).partNumber(number),
                     RequestBody.fromBytes(java.util.Arrays.copyOf(buffer, size))).eTag();

@@ -78,11 +78,23 @@ final class RolePolicy {
         return switch (request.method()) {
             case "GET", "HEAD" -> List.of(new Access("s3:GetObject", object, null),
                     new Access("s3:ListBucket", bucketArn, key));
-            case "PUT", "POST" -> List.of(new Access("s3:PutObject", object, null)); // multipart steps included
+            // multipart steps included; a copied part (UploadPartCopy) also reads its source
+            case "PUT", "POST" -> request.header("x-amz-copy-source") == null
+                    ? List.of(new Access("s3:PutObject", object, null))
+                    : List.of(new Access("s3:PutObject", object, null), new Access("s3:GetObject",
+                            "arn:" + partition + ":s3:::" + copySource(request.header("x-amz-copy-source")), null));
             case "DELETE" -> List.of(new Access(query.containsKey("uploadId") ? "s3:AbortMultipartUpload" : "s3:DeleteObject",
                     object, null));
             default -> throw new AssertionError("an S3 request the tests do not know: " + request.method() + " " + request.target());
         };
+    }
+
+    /** The bucket/key of an {@code x-amz-copy-source} header (URL-encoded, optionally with a leading slash). */
+    private static String copySource(String header) {
+        String source = java.net.URLDecoder.decode(header.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+        source = source.startsWith("/") ? source.substring(1) : source;
+        int version = source.indexOf("?versionId=");
+        return version < 0 ? source : source.substring(0, version);
     }
 
     /** What an SQS request needs; the queue's ARN is written {@code <QueueName.Arn>}, as the template evaluates it. */
