@@ -5,6 +5,8 @@ import dev.batchinference.local.emulator.EmbeddedSqs;
 import dev.batchinference.local.emulator.ObjectCreatedListener;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * S3Proxy (on disk, so inputs stay out of the heap) and ElasticMQ in this JVM, on free loopback ports.
@@ -28,14 +30,29 @@ public final class EmbeddedEmulators implements ServiceEndpoints {
         return start(dataDir, 0, 0);
     }
 
-    /** Starts both emulators on the given loopback ports (0: any free one). */
+    /**
+     * Starts both emulators on the given loopback ports (0: any free one), at the same time: most of their
+     * start is class loading (Jetty and jclouds; Pekko and Scala), a second or more each in a fresh JVM.
+     */
     public static EmbeddedEmulators start(Path dataDir, int s3Port, int sqsPort) {
-        EmbeddedS3 s3 = EmbeddedS3.onDisk(dataDir, s3Port);
+        CompletableFuture<EmbeddedSqs> sqs = CompletableFuture.supplyAsync(() -> EmbeddedSqs.start(sqsPort, REGION, ACCOUNT),
+                runnable -> {
+                    Thread starter = new Thread(runnable, "elasticmq-start");
+                    starter.setDaemon(true);
+                    starter.start();
+                });
+        EmbeddedS3 s3;
         try {
-            return new EmbeddedEmulators(s3, EmbeddedSqs.start(sqsPort, REGION, ACCOUNT));
+            s3 = EmbeddedS3.onDisk(dataDir, s3Port);
         } catch (RuntimeException e) {
-            s3.close();
+            sqs.thenAccept(EmbeddedSqs::close);
             throw e;
+        }
+        try {
+            return new EmbeddedEmulators(s3, sqs.join());
+        } catch (CompletionException e) {
+            s3.close();
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
         }
     }
 
