@@ -27,6 +27,13 @@ import org.slf4j.LoggerFactory;
  * line: its structured log and its CloudWatch metrics (see {@link InvocationLog}).
  */
 public final class BatchWorkerHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
+    static {
+        // first of all, before this class initialises logging (~0.1 s): ONNX Runtime and the rest load on
+        // another thread (ONNX Runtime's native library is the longest part of a cold start) while the SDK
+        // clients are built on this one
+        WorkerWarmUp.start();
+    }
+
     static final String FUNCTION = "batch-worker";
     private static final Logger LOG = LoggerFactory.getLogger(BatchWorkerHandler.class);
     /** Loaded models outlive invocations: a warm function reuses its sessions. */
@@ -40,7 +47,7 @@ public final class BatchWorkerHandler implements RequestHandler<SQSEvent, SQSBat
 
     /** Used by Lambda: everything from the environment. */
     public BatchWorkerHandler() {
-        this(servicesWithWarmUpStarted(), System.getenv());
+        this(new PipelineServices(PipelineConfig.fromEnvironment()), System.getenv());
     }
 
     private BatchWorkerHandler(PipelineServices services, Map<String, String> env) {
@@ -48,12 +55,6 @@ public final class BatchWorkerHandler implements RequestHandler<SQSEvent, SQSBat
         priming = new SnapshotPriming(SnapshotPriming.modelsFrom(env), services.models(), MODELS,
                 services.config().inferenceBatchRows());
         Core.getGlobalContext().register(priming);
-    }
-
-    /** ONNX Runtime and the rest load on another thread while the SDK clients are built on this one. */
-    private static PipelineServices servicesWithWarmUpStarted() {
-        WorkerWarmUp.start();
-        return new PipelineServices(PipelineConfig.fromEnvironment());
     }
 
     public BatchWorkerHandler(PipelineServices services) {
@@ -66,7 +67,6 @@ public final class BatchWorkerHandler implements RequestHandler<SQSEvent, SQSBat
     }
 
     public BatchWorkerHandler(ChunkWorker worker, InvocationLog invocations) {
-        WorkerWarmUp.start();
         this.worker = worker;
         this.invocations = invocations;
     }

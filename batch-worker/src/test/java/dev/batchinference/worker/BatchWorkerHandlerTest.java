@@ -56,7 +56,7 @@ class BatchWorkerHandlerTest {
     }
 
     /**
-     * Each invocation writes one line, as aws-embedded-metrics serialises it: the EMF metadata (namespace,
+     * Each invocation writes one line, an Embedded Metric Format document: the EMF metadata (namespace,
      * the Function dimension, each metric with its unit) and the invocation's fields.
      */
     @Test

@@ -22,7 +22,7 @@ import dev.batchinference.job.JobPlan;
 import dev.batchinference.job.JobStore;
 import dev.batchinference.job.PipelineException;
 import dev.batchinference.job.ResultMessage;
-import dev.batchinference.json.JsonCodec;
+import dev.batchinference.json.RecordJson;
 import dev.batchinference.model.ModelCache;
 import dev.batchinference.model.ModelStore;
 import dev.batchinference.model.OnnxModel;
@@ -73,18 +73,18 @@ public final class ChunkWorker {
     /** Processes one work-queue message; throws only for failures worth retrying. */
     public ChunkOutcome process(String messageBody) {
         long started = System.nanoTime();
-        ChunkTask task = JsonCodec.read(messageBody, ChunkTask.class);
+        ChunkTask task = RecordJson.read(messageBody, ChunkTask.class);
         if (jobs.isDone(task.jobId(), task.chunk().index())) {
             LOG.info("job {} chunk {} is done already: duplicate task", task.jobId(), task.chunk().index());
             return ChunkOutcome.duplicate(task.jobId(), task.chunk().index());
         }
         try {
             ChunkResult result = predict(task, started);
-            resultsQueue.send(JsonCodec.write(ResultMessage.chunkDone(task.jobId(), result)));
+            resultsQueue.send(RecordJson.write(ResultMessage.chunkDone(task.jobId(), result)));
             return ChunkOutcome.predicted(task.jobId(), result);
         } catch (PipelineException e) {
             LOG.warn("job {} chunk {} failed: {} {}", task.jobId(), task.chunk().index(), e.reason(), e.getMessage());
-            resultsQueue.send(JsonCodec.write(ResultMessage.chunkFailed(task.jobId(), task.chunk().index(), e.toFailure())));
+            resultsQueue.send(RecordJson.write(ResultMessage.chunkFailed(task.jobId(), task.chunk().index(), e.toFailure())));
             return ChunkOutcome.failed(task.jobId(), task.chunk().index(), e.reason());
         }
     }

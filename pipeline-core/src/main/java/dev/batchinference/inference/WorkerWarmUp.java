@@ -8,7 +8,7 @@ import dev.batchinference.job.ChunkRange;
 import dev.batchinference.job.ChunkResult;
 import dev.batchinference.job.ChunkTask;
 import dev.batchinference.job.ResultMessage;
-import dev.batchinference.json.JsonCodec;
+import dev.batchinference.json.RecordJson;
 import dev.batchinference.model.ModelCache;
 import dev.batchinference.model.ModelStore;
 import dev.batchinference.model.OnnxModel;
@@ -28,13 +28,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What a worker's first chunk would otherwise load on its own critical path, loaded on another thread
- * while the function initialises: ONNX Runtime's native library, Jackson's object mapping of the
- * messages, the CSV reader and writer, the invocation line. About 0.3 s of class loading in a fresh
+ * while the function initialises: ONNX Runtime's native library, the messages' JSON (jackson-core's
+ * parser and generator), the CSV reader and writer, the invocation line. Class loading in a fresh
  * JVM, which then overlaps the SDK clients' creation and the first chunk's reads. Started once per
  * process; {@link #await} before a SnapStart snapshot, so the snapshot holds all of it.
  */
 public final class WorkerWarmUp {
-    private static final Logger LOG = LoggerFactory.getLogger(WorkerWarmUp.class);
     private static final AtomicReference<Thread> STARTED = new AtomicReference<>();
 
     private WorkerWarmUp() {
@@ -60,13 +59,13 @@ public final class WorkerWarmUp {
     static void run() {
         try {
             OrtEnvironment.getEnvironment();
-            String task = JsonCodec.write(ChunkTask.of("warm-up", new ChunkRange(0, 0, 1)));
-            JsonCodec.read(task, ChunkTask.class);
-            JsonCodec.write(ResultMessage.chunkDone("warm-up", new ChunkResult(0, 1, 1, 0, 0, 0, 0)));
+            String task = RecordJson.write(ChunkTask.of("warm-up", new ChunkRange(0, 0, 1)));
+            RecordJson.read(task, ChunkTask.class);
+            RecordJson.write(ResultMessage.chunkDone("warm-up", new ChunkResult(0, 1, 1, 0, 0, 0, 0)));
             predictCsvWithoutAModel();
             InvocationLog.to("warm-up", InvocationLog.DEFAULT_NAMESPACE, line -> { }).start(null).count("rows", 1).emit();
         } catch (RuntimeException | LinkageError e) {
-            LOG.warn("warm-up stopped early (the first chunk will load what is left): {}", e.toString());
+            log().warn("warm-up stopped early (the first chunk will load what is left): {}", e.toString());
         }
     }
 
@@ -93,6 +92,11 @@ public final class WorkerWarmUp {
         }
     }
 
+    /** Not a static field: initialising the logging backend (~0.1 s) would delay {@link #start}. */
+    private static Logger log() {
+        return LoggerFactory.getLogger(WorkerWarmUp.class);
+    }
+
     /**
      * Loads the current version of each named model into the cache and predicts one batch of zeros with
      * it: for a SnapStart snapshot, so that restored environments start with the session made and its
@@ -107,9 +111,9 @@ public final class WorkerWarmUp {
                 FloatBuffer zeros = ByteBuffer.allocateDirect(batchRows * model.featureCount() * Float.BYTES)
                         .order(ByteOrder.nativeOrder()).asFloatBuffer();
                 model.predict(zeros, batchRows);
-                LOG.info("model {} version {} primed", name, current.ref().version());
+                log().info("model {} version {} primed", name, current.ref().version());
             } catch (RuntimeException e) {
-                LOG.warn("model {} was not primed: {}", name, e.toString());
+                log().warn("model {} was not primed: {}", name, e.toString());
             }
         }
     }

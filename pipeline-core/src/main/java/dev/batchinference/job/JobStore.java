@@ -1,6 +1,7 @@
 package dev.batchinference.job;
 
 import dev.batchinference.json.JsonCodec;
+import dev.batchinference.json.RecordJson;
 import dev.batchinference.storage.NoSuchKeyException;
 import dev.batchinference.storage.ObjectStore;
 import java.io.IOException;
@@ -23,8 +24,15 @@ public final class JobStore {
         return store.writeIfAbsent(JobKeys.plan(plan.jobId()), JsonCodec.writeBytes(plan));
     }
 
+    /** Read without Jackson's object mapping ({@link RecordJson}): the plan is on a worker's cold path. */
     public Optional<JobPlan> plan(String jobId) {
-        return read(JobKeys.plan(jobId), JobPlan.class);
+        try (InputStream in = store.read(JobKeys.plan(jobId))) {
+            return Optional.of(RecordJson.read(in.readAllBytes(), JobPlan.class));
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public void markDispatched(String jobId) {

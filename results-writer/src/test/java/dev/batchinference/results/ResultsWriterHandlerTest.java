@@ -50,7 +50,7 @@ class ResultsWriterHandlerTest {
         assertThat(p.pipeline().store.head(JobKeys.summary(p.key()))).isPresent();
     }
 
-    /** Each invocation writes one line, as aws-embedded-metrics serialises it. */
+    /** Each invocation writes one line, an Embedded Metric Format document. */
     @Test
     void theLineSaysWhichJobsTheMessagesConcernedAndWhichEnded() throws Exception {
         Prepared p = prepared();

@@ -8,11 +8,18 @@ import java.util.List;
 
 /**
  * Peak memory of the worker's path ({@code predict}, CSV in and out) in a fresh JVM per run, at several
- * sizes. With a heap cap (as a Lambda function's memory size caps its JVM's heap) the figure shows what
- * the code holds; without one, G1 grows the heap by its own heuristics and the resident set follows
- * the collector's choices more than the input.
+ * sizes, with the batch-worker function's collector ({@link #WORKER_JVM_OPTIONS}). With a heap cap (as a
+ * Lambda function's memory size caps its JVM's heap) the figure shows what the code holds; without one,
+ * the JVM sizes the heap by its own heuristics and the resident set follows the collector's choices more
+ * than the input.
  */
 final class PeakMemory {
+    /**
+     * The JVM options of sam/template.yaml's worker that decide its memory: the serial collector (see the
+     * template for why). Under G1, the JVM's default here, the young generation grows to 60% of the heap
+     * within a few collections whatever the live set (~20 MB), so the figure would grow with the run's length.
+     */
+    static final List<String> WORKER_JVM_OPTIONS = List.of("-XX:+UseSerialGC");
     private static final double MB = 1_000_000;
 
     private final BenchData data;
@@ -35,7 +42,11 @@ final class PeakMemory {
         List<Double> rss = new ArrayList<>();
         List<Double> heap = new ArrayList<>();
         for (int run = 1; run <= runs; run++) {
-            ChildJvm.Report report = ChildJvm.run(PeakMemoryProbe.class, maxHeap == null ? List.of() : List.of("-Xmx" + maxHeap),
+            List<String> jvmOptions = new ArrayList<>(WORKER_JVM_OPTIONS);
+            if (maxHeap != null) {
+                jvmOptions.add("-Xmx" + maxHeap);
+            }
+            ChildJvm.Report report = ChildJvm.run(PeakMemoryProbe.class, jvmOptions,
                     System.getProperty("java.class.path"), data.scratch(), csv.toString(),
                     data.modelDir().toString(), out.toString());
             long residentKb = Long.parseLong(report.values().get(0));
@@ -49,7 +60,7 @@ final class PeakMemory {
                     rss.get(rss.size() - 1), heap.get(heap.size() - 1));
         }
         Files.deleteIfExists(out);
-        String jvm = maxHeap == null ? "fresh JVM, default heap" : "fresh JVM, -Xmx" + maxHeap;
+        String jvm = (maxHeap == null ? "fresh JVM, default heap" : "fresh JVM, -Xmx" + maxHeap) + ", serial GC";
         return new Figures(new Measurement("peak RSS, worker path (predict) CSV → CSV, " + jvm, rows, "MB", rss),
                 new Measurement("peak heap used (sum of pools' peaks), same runs", rows, "MB", heap));
     }

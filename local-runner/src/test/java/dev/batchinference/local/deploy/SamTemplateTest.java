@@ -502,7 +502,16 @@ class SamTemplateTest {
         for (String id : List.of(INGEST, WRITER)) {
             assertThat(function(id).has("Layers")).as(id + " does not run models").isFalse();
         }
-        assertThat(environment(WORKER).get("JAVA_TOOL_OPTIONS")).isEqualTo("-Donnxruntime.native.path=/opt/onnxruntime");
+        assertThat(environment(WORKER).get("JAVA_TOOL_OPTIONS")).startsWith("-Donnxruntime.native.path=/opt/onnxruntime ");
+    }
+
+    /** The collector the memory benchmark measures the worker's path with (PeakMemory.WORKER_JVM_OPTIONS). */
+    @Test
+    void theWorkerRunsTheSerialCollector() {
+        assertThat(environment(WORKER).get("JAVA_TOOL_OPTIONS").split(" ")).contains("-XX:+UseSerialGC");
+        for (String id : List.of(INGEST, WRITER)) {
+            assertThat(environment(id).get("JAVA_TOOL_OPTIONS")).as(id + ": the runtime's default").isNull();
+        }
     }
 
     @Test
