@@ -15,8 +15,15 @@ import java.util.concurrent.TimeUnit;
  * unless the caller gives some.
  * A probe prints one line starting with {@link #REPORT} when it has done its work.
  */
-final class ChildJvm {
+public final class ChildJvm {
     static final String REPORT = "bench-report";
+
+    /**
+     * The batch-worker function's JVM options in sam/template.yaml (its {@code JAVA_TOOL_OPTIONS}, less the
+     * native library path), which the cold-start and memory probes run with: the serial collector, and
+     * the C2 compiler, which Lambda's Java 17 and 21 runtimes leave out unless asked (see the template).
+     */
+    public static final List<String> WORKER_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=4");
 
     /** The probe's report split into words (the marker dropped), and the nanoseconds from spawn to that line. */
     record Report(List<String> values, long nanosToReport) {

@@ -48,7 +48,8 @@ final class ColdStart {
         List<Double> floor = new ArrayList<>();
         List<Double> ours = new ArrayList<>();
         for (int run = 1; run <= runs; run++) {
-            floor.add(ChildJvm.run(ColdStartFloor.class, classPath, scratch, floorArgs).millisToReport());
+            floor.add(ChildJvm.run(ColdStartFloor.class, ChildJvm.WORKER_JVM_OPTIONS, classPath, scratch, floorArgs)
+                    .millisToReport());
             ChildJvm.Report worker = worker(classPath, scratch, bucket, task);
             ours.add(worker.millisToReport());
             BenchLog.progress("cold start, run %d/%d: floor %,.0f ms, worker handler %,.0f ms (of which %s ms loading "
@@ -65,7 +66,8 @@ final class ColdStart {
     private ChildJvm.Report worker(String classPath, Path scratch, Path bucket, Path task) throws IOException {
         Path modelCache = Files.createTempDirectory(scratch, "model-cache-");
         try {
-            return ChildJvm.run(ColdStartWorker.class, classPath, scratch, bucket.toString(), task.toString(),
+            return ChildJvm.run(ColdStartWorker.class, ChildJvm.WORKER_JVM_OPTIONS, classPath, scratch, bucket.toString(),
+                    task.toString(),
                     modelCache.toString());
         } finally {
             InProcessBenchmarks.deleteTree(modelCache);

@@ -8,18 +8,12 @@ import java.util.List;
 
 /**
  * Peak memory of the worker's path ({@code predict}, CSV in and out) in a fresh JVM per run, at several
- * sizes, with the batch-worker function's collector ({@link #WORKER_JVM_OPTIONS}). With a heap cap (as a
+ * sizes, with the batch-worker function's collector ({@link ChildJvm#WORKER_JVM_OPTIONS}: under G1, the JVM's default here, the young generation grows to 60% of the heap within a few collections whatever the live set (~20 MB), so the figure would grow with the run's length). With a heap cap (as a
  * Lambda function's memory size caps its JVM's heap) the figure shows what the code holds; without one,
  * the JVM sizes the heap by its own heuristics and the resident set follows the collector's choices more
  * than the input.
  */
 final class PeakMemory {
-    /**
-     * The JVM options of sam/template.yaml's worker that decide its memory: the serial collector (see the
-     * template for why). Under G1, the JVM's default here, the young generation grows to 60% of the heap
-     * within a few collections whatever the live set (~20 MB), so the figure would grow with the run's length.
-     */
-    static final List<String> WORKER_JVM_OPTIONS = List.of("-XX:+UseSerialGC");
     private static final double MB = 1_000_000;
 
     private final BenchData data;
@@ -42,7 +36,7 @@ final class PeakMemory {
         List<Double> rss = new ArrayList<>();
         List<Double> heap = new ArrayList<>();
         for (int run = 1; run <= runs; run++) {
-            List<String> jvmOptions = new ArrayList<>(WORKER_JVM_OPTIONS);
+            List<String> jvmOptions = new ArrayList<>(ChildJvm.WORKER_JVM_OPTIONS);
             if (maxHeap != null) {
                 jvmOptions.add("-Xmx" + maxHeap);
             }

@@ -505,10 +505,12 @@ class SamTemplateTest {
         assertThat(environment(WORKER).get("JAVA_TOOL_OPTIONS")).startsWith("-Donnxruntime.native.path=/opt/onnxruntime ");
     }
 
-    /** The collector the memory benchmark measures the worker's path with (PeakMemory.WORKER_JVM_OPTIONS). */
+    /** The JVM options the benchmark's cold-start and memory probes run the worker with. */
     @Test
-    void theWorkerRunsTheSerialCollector() {
-        assertThat(environment(WORKER).get("JAVA_TOOL_OPTIONS").split(" ")).contains("-XX:+UseSerialGC");
+    void theWorkerRunsTheJvmOptionsTheBenchmarkMeasures() {
+        assertThat(environment(WORKER).get("JAVA_TOOL_OPTIONS").split(" "))
+                .contains("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=4")
+                .containsAll(dev.batchinference.local.bench.ChildJvm.WORKER_JVM_OPTIONS);
         for (String id : List.of(INGEST, WRITER)) {
             assertThat(environment(id).get("JAVA_TOOL_OPTIONS")).as(id + ": the runtime's default").isNull();
         }
