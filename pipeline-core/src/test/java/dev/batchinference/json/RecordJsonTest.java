@@ -87,5 +87,10 @@ class RecordJsonTest {
                 .isInstanceOf(UncheckedIOException.class);
         assertThatThrownBy(() -> RecordJson.read("{\"reason\":\"NO_SUCH_REASON\"}", JobFailure.class))
                 .isInstanceOf(UncheckedIOException.class);
+        // jackson-jr alone would read these as 0 and as a null source whose "index" is the range's own
+        assertThatThrownBy(() -> RecordJson.read("{\"startByte\":\"x\"}", ChunkRange.class))
+                .isInstanceOf(UncheckedIOException.class);
+        assertThatThrownBy(() -> RecordJson.read("{\"source\":{\"index\":5}}", ChunkRange.class))
+                .isInstanceOf(UncheckedIOException.class);
     }
 }
