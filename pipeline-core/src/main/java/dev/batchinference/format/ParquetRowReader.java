@@ -36,7 +36,8 @@ import org.apache.parquet.schema.Type;
  * Rows of a Parquet chunk: the row groups in its byte range, projected to the feature and pass-through
  * columns so the other columns are never fetched. No record is built per row: feature columns of plain
  * numbers are decoded a block of rows at a time ({@link ParquetNumberColumn}), other columns come from
- * parquet-column's {@link ColumnReader}s a value at a time. Numbers of any width (and decimals) feed the
+ * parquet-column's {@link ColumnReader}s a value at a time. Byte-array columns passed through are decoded
+ * in blocks too ({@link ParquetBinaryColumn}). Numbers of any width (and decimals) feed the
  * tensor; a null, or text that is not a number, rejects the row. Pass-through values keep their Parquet
  * type: ints, longs, floats, doubles and booleans as themselves, byte arrays as {@link ParquetBytes},
  * and nested or repeated columns as parquet-column's example {@link Group}s.
@@ -51,6 +52,10 @@ public final class ParquetRowReader implements RowReader {
     private final int[] perValueColumns;
     /** per flat column: decoded in blocks (a feature of plain numbers that is not also passed through) */
     private final boolean[] inBlocks;
+    /** per flat column: decoded in blocks of pass-through values (a byte-array column that is no feature) */
+    private final boolean[] passedInBlocks;
+    /** every feature is decoded in blocks: a row's features are then copied to the tensor in one go */
+    private final boolean allFeaturesInBlocks;
     private final MessageType nested;
     private final String createdBy;
     private final List<String> featureNames;
@@ -63,6 +68,7 @@ public final class ParquetRowReader implements RowReader {
 
     private ColumnReader[] readers = new ColumnReader[0];
     private ParquetNumberColumn[] blockColumns;
+    private ParquetBinaryColumn[] passedColumns;
     private RecordReader<Group> nestedRows;
     private int rowGroup = -1;
     private long rowsNotInABlock;
@@ -70,6 +76,10 @@ public final class ParquetRowReader implements RowReader {
     // the current block of rows, for the columns decoded in blocks, and the current row in it
     private final float[][] block;
     private final boolean[][] blockNulls;
+    private final Object[][] passedBlock;
+    /** when every feature is in blocks: the block's features row by row, and whether a row has one not finite */
+    private final float[] blockFeatures;
+    private final boolean[] blockRowRejected;
     private int blockRows;
     private int row = -1;
 
@@ -124,16 +134,22 @@ public final class ParquetRowReader implements RowReader {
                 }
             }
             this.inBlocks = new boolean[flatFields.size()];
+            this.passedInBlocks = new boolean[flatFields.size()];
             this.block = new float[flatFields.size()][];
             this.blockNulls = new boolean[flatFields.size()][];
+            this.passedBlock = new Object[flatFields.size()][];
             List<Type> perValueFields = new ArrayList<>();
             List<Integer> perValueIndices = new ArrayList<>();
             for (int c = 0; c < flatFields.size(); c++) {
                 inBlocks[c] = asFeature[c] != null && !passedThrough[c]
                         && ParquetNumberColumn.handles(flatFields.get(c).asPrimitiveType());
+                passedInBlocks[c] = asFeature[c] == null && passedThrough[c]
+                        && ParquetBinaryColumn.handles(flatFields.get(c).asPrimitiveType());
                 if (inBlocks[c]) {
                     block[c] = new float[BLOCK_ROWS];
                     blockNulls[c] = new boolean[BLOCK_ROWS];
+                } else if (passedInBlocks[c]) {
+                    passedBlock[c] = new Object[BLOCK_ROWS];
                 } else {
                     perValueFields.add(flatFields.get(c));
                     perValueIndices.add(c);
@@ -141,6 +157,9 @@ public final class ParquetRowReader implements RowReader {
             }
             this.perValue = new MessageType(schema.getName(), perValueFields);
             this.perValueColumns = perValueIndices.stream().mapToInt(Integer::intValue).toArray();
+            this.allFeaturesInBlocks = java.util.Arrays.stream(featureColumns).allMatch(c -> inBlocks[c]);
+            this.blockFeatures = allFeaturesInBlocks ? new float[BLOCK_ROWS * featureColumns.length] : null;
+            this.blockRowRejected = allFeaturesInBlocks ? new boolean[BLOCK_ROWS] : null;
             this.values = new float[flatFields.size()];
             this.problems = new String[flatFields.size()];
             this.flatValues = new Object[flatFields.size()];
@@ -191,6 +210,25 @@ public final class ParquetRowReader implements RowReader {
         for (int c = 0; c < blockColumns.length; c++) {
             if (blockColumns[c] != null) {
                 blockColumns[c].read(block[c], blockNulls[c], blockRows);
+            } else if (passedColumns[c] != null) {
+                passedColumns[c].read(passedBlock[c], blockRows);
+            }
+        }
+        if (allFeaturesInBlocks) {
+            toRows();
+        }
+    }
+
+    /** The block's features into row-major order, as the tensor holds them, each row marked if it has a bad one. */
+    private void toRows() {
+        int features = featureColumns.length;
+        java.util.Arrays.fill(blockRowRejected, 0, blockRows, false);
+        for (int f = 0; f < features; f++) {
+            float[] values = block[featureColumns[f]];
+            for (int r = 0; r < blockRows; r++) {
+                float value = values[r];
+                blockFeatures[r * features + f] = value;
+                blockRowRejected[r] |= !Float.isFinite(value);
             }
         }
     }
@@ -207,11 +245,15 @@ public final class ParquetRowReader implements RowReader {
             chunks.put(chunk.getPath(), chunk);
         }
         blockColumns = new ParquetNumberColumn[flat.getFieldCount()];
+        passedColumns = new ParquetBinaryColumn[flat.getFieldCount()];
         for (int c = 0; c < blockColumns.length; c++) {
+            ColumnDescriptor column = flat.getColumns().get(c);
+            ColumnChunkMetaData chunk = chunks.get(ColumnPath.get(column.getPath()));
             if (inBlocks[c]) {
-                ColumnDescriptor column = flat.getColumns().get(c);
-                ColumnChunkMetaData chunk = chunks.get(ColumnPath.get(column.getPath()));
                 blockColumns[c] = new ParquetNumberColumn(column, pages.getPageReader(column),
+                        chunk == null ? null : chunk.getStatistics());
+            } else if (passedInBlocks[c]) {
+                passedColumns[c] = new ParquetBinaryColumn(column, pages.getPageReader(column),
                         chunk == null ? null : chunk.getStatistics());
             }
         }
@@ -227,6 +269,10 @@ public final class ParquetRowReader implements RowReader {
 
     @Override
     public Rejection readFeatures(FloatBuffer tensor, int offset) {
+        if (allFeaturesInBlocks && !blockRowRejected[row]) {
+            tensor.put(offset, blockFeatures, row * featureColumns.length, featureColumns.length);
+            return null;
+        }
         for (int f = 0; f < featureColumns.length; f++) {
             int column = featureColumns[f];
             if (inBlocks[column]) {
@@ -250,7 +296,7 @@ public final class ParquetRowReader implements RowReader {
         for (int p = 0; p < passThroughColumns.length; p++) {
             int column = passThroughColumns[p];
             if (column >= 0) {
-                into[p] = flatValues[column];
+                into[p] = passedInBlocks[column] ? passedBlock[column][row] : flatValues[column];
             } else {
                 int field = -1 - column;
                 into[p] = nestedRow.getFieldRepetitionCount(field) == 0 ? null : new NestedValue(nestedRow, field);

@@ -31,7 +31,11 @@ import org.junit.jupiter.api.io.TempDir;
  * group boundaries.
  */
 class ParquetRowReaderTest {
-    /** l is optional but never null, so the reader may skip its definition levels (the statistics say so) */
+    /**
+     * l is optional but never null, so the reader may skip its definition levels (the statistics say so);
+     * id and kind are text passed through, id unique (plain once its dictionary outgrows its page), kind
+     * from a few values (a dictionary) and sometimes null.
+     */
     private static final MessageType SCHEMA = MessageTypeParser.parseMessageType("""
             message m {
               required binary id (STRING);
@@ -41,10 +45,11 @@ class ParquetRowReaderTest {
               required float f;
               optional boolean b;
               optional int32 shared;
+              optional binary kind (STRING);
             }""");
     private static final List<String> FEATURES = List.of("f", "d", "b", "l", "i", "shared");
     private static final ColumnMapping MAPPING = ColumnMapping.of(
-            SCHEMA.getFields().stream().map(org.apache.parquet.schema.Type::getName).toList(), FEATURES, List.of("id", "shared"));
+            SCHEMA.getFields().stream().map(org.apache.parquet.schema.Type::getName).toList(), FEATURES, List.of("id", "shared", "kind"));
     private static final int ROWS = 5_000;
 
     @TempDir
@@ -69,12 +74,12 @@ class ParquetRowReaderTest {
 
         List<String> read = new ArrayList<>();
         FloatBuffer tensor = FloatBuffer.allocate(FEATURES.size());
-        Object[] pass = new Object[2];
+        Object[] pass = new Object[3];
         try (ParquetRowReader reader = new ParquetRowReader(new LocalInputFile(file), 0, Files.size(file), MAPPING)) {
             while (reader.next()) {
                 RowReader.Rejection rejection = reader.readFeatures(tensor, 0);
                 reader.readPassThrough(pass);
-                read.add(pass[0] + "|" + pass[1] + "|" + (rejection != null ? rejection.column() + ": " + rejection.reason()
+                read.add(pass[0] + "|" + pass[1] + "|" + pass[2] + "|" + (rejection != null ? rejection.column() + ": " + rejection.reason()
                         : tensor.get(0) + "," + tensor.get(1) + "," + tensor.get(2) + "," + tensor.get(3) + ","
                         + tensor.get(4) + "," + tensor.get(5)));
             }
@@ -105,6 +110,9 @@ class ParquetRowReaderTest {
             if (random.nextInt(20) != 0) {
                 g.append("shared", random.nextInt(10));
             }
+            if (random.nextInt(10) != 0) {
+                g.append("kind", "kind-" + ((r / 200) % 3 == 0 ? 0 : random.nextInt(5)));
+            }
             rows.add(g);
         }
         return rows;
@@ -113,7 +121,8 @@ class ParquetRowReaderTest {
     /** What a reader should give for a row, worked out from the Group that was written. */
     private static String expected(Group g) {
         String shared = g.getFieldRepetitionCount("shared") == 0 ? "null" : Integer.toString(g.getInteger("shared", 0));
-        String prefix = g.getString("id", 0) + "|" + shared + "|";
+        String kind = g.getFieldRepetitionCount("kind") == 0 ? "null" : g.getString("kind", 0);
+        String prefix = g.getString("id", 0) + "|" + shared + "|" + kind + "|";
         float f = g.getFloat("f", 0);
         if (Float.isNaN(f)) {
             return prefix + "f: not a finite float (float)";
