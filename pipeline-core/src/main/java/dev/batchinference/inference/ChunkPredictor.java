@@ -101,9 +101,8 @@ public final class ChunkPredictor {
                 for (Rejected r : batch.rejections) {
                     rejects.printRecord(r.row, r.column, r.reason);
                 }
-                for (int r = 0; r < batch.rows; r++) {
-                    out.write(batch.passThrough[r], labels.get(prediction.labels()[r]), prediction.probabilities(),
-                            r * prediction.classes());
+                if (batch.rows > 0) {
+                    out.write(batch.passThrough, prediction, labels);
                 }
                 writeNanos += System.nanoTime() - t1;
                 rowsIn += batch.rowsRead;
