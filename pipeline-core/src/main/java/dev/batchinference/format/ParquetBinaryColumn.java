@@ -2,6 +2,7 @@ package dev.batchinference.format;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import org.apache.parquet.bytes.BytesUtils;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.Dictionary;
@@ -16,7 +17,7 @@ import org.apache.parquet.schema.PrimitiveType;
  * One top-level, non-repeated byte-array column of a row group, decoded a block of rows at a time into
  * pass-through values ({@link ParquetBytes}, null for a null): the fast path for text columns passed
  * through, such as ids. Each dictionary value becomes one object, shared by every row that holds it; a
- * plain value is a slice of its page's bytes, copied only once per page.
+ * plain value is a slice of its page's bytes, not a copy.
  */
 final class ParquetBinaryColumn {
     private final ParquetColumnPages pages;
@@ -24,7 +25,7 @@ final class ParquetBinaryColumn {
     private final ParquetBytes[] dictionaryValues;
     private int[] ids = new int[0];
 
-    /** the current plain page's values, and where the next one starts */
+    /** the current plain page's values, {@code plain[position..plainEnd)} */
     private byte[] plain;
     private int plainEnd;
     private int position;
@@ -86,9 +87,10 @@ final class ParquetBinaryColumn {
         }
         if (plainPage != pages.valueBytes()) {
             plainPage = pages.valueBytes();
-            plain = ParquetColumnPages.rest(pages.valueBytes(), 0);
-            plainEnd = plain.length;
-            position = 0;
+            ByteBuffer values = ParquetColumnPages.rest(pages.valueBytes());
+            plain = values.array();
+            position = values.arrayOffset() + values.position();
+            plainEnd = position + values.remaining();
         }
         // PLAIN: each value is its length (4 bytes, little-endian), then its bytes
         if (plainEnd - position < 4) {

@@ -2,6 +2,7 @@ package dev.batchinference.format;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import org.apache.parquet.bytes.ByteBufferInputStream;
 import org.apache.parquet.bytes.BytesUtils;
 import org.apache.parquet.column.ColumnDescriptor;
@@ -106,18 +107,18 @@ final class ParquetColumnPages {
         return valueBytes;
     }
 
-    /** What is left of {@code in}, copied into an array with {@code padding} zero bytes after it. */
-    static byte[] rest(ByteBufferInputStream in, int padding) throws IOException {
-        int length = in.available();
-        byte[] bytes = new byte[length + padding];
-        for (int done = 0; done < length; ) {
-            int n = in.read(bytes, done, length - done);
-            if (n < 0) {
-                throw new IOException("a data page ended early");
-            }
-            done += n;
+    /**
+     * What is left of {@code in}, as a buffer backed by an array: a view of the page where it is one
+     * array already (the usual case), a copy otherwise.
+     */
+    static ByteBuffer rest(ByteBufferInputStream in) throws IOException {
+        ByteBuffer rest = in.slice(in.available());
+        if (rest.hasArray()) {
+            return rest;
         }
-        return bytes;
+        ByteBuffer copy = ByteBuffer.allocate(rest.remaining());
+        copy.put(rest).flip();
+        return copy;
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.batchinference.format;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import org.apache.parquet.bytes.ByteBufferInputStream;
 import org.apache.parquet.column.values.bitpacking.BytePacker;
@@ -15,8 +16,10 @@ import org.apache.parquet.column.values.bitpacking.Packer;
  */
 final class ParquetDictionaryIds {
     private final int dictionarySize;
+    /** the runs are {@code bytes[position..end)} */
     private final byte[] bytes;
     private int position;
+    private final int end;
     private final int bitWidth;
     private final BytePacker packer;
 
@@ -33,8 +36,10 @@ final class ParquetDictionaryIds {
         if (bitWidth < 0 || bitWidth > 32) {
             throw new IOException("a dictionary page of ids " + bitWidth + " bits wide");
         }
-        // room for a last bit-packed run that writers may cut short at the page's end
-        this.bytes = ParquetColumnPages.rest(in, 8 * bitWidth);
+        ByteBuffer runs = ParquetColumnPages.rest(in);
+        this.bytes = runs.array();
+        this.position = runs.arrayOffset() + runs.position();
+        this.end = position + runs.remaining();
         this.packer = Packer.LITTLE_ENDIAN.newBytePacker(bitWidth);
     }
 
@@ -53,8 +58,7 @@ final class ParquetDictionaryIds {
             } else if (packedLeft > 0) {
                 if (inGroup == 8 && packedLeft >= 8 && to - i >= 8) {
                     // a whole group, unpacked where it goes
-                    packer.unpack8Values(bytes, position, into, i);
-                    position += bitWidth;
+                    unpackGroup(into, i);
                     packedLeft -= 8;
                     i += 8;
                     continue;
@@ -90,9 +94,20 @@ final class ParquetDictionaryIds {
     }
 
     private void nextGroup() {
-        packer.unpack8Values(bytes, position, group, 0);
-        position += bitWidth;
+        unpackGroup(group, 0);
         inGroup = 0;
+    }
+
+    /** The next 8 packed ids into {@code into[at..at + 8)}. */
+    private void unpackGroup(int[] into, int at) {
+        if (end - position >= bitWidth) {
+            packer.unpack8Values(bytes, position, into, at);
+        } else {
+            // a last run that writers may cut short at the page's end: the missing bytes are zeros
+            byte[] last = Arrays.copyOf(Arrays.copyOfRange(bytes, Math.min(position, end), end), bitWidth);
+            packer.unpack8Values(last, 0, into, at);
+        }
+        position += bitWidth;
     }
 
     private void nextRun() throws IOException {
@@ -101,6 +116,9 @@ final class ParquetDictionaryIds {
             repeatedLeft = header >>> 1;
             int id = 0;
             for (int b = 0; b < (bitWidth + 7) / 8; b++) {
+                if (position >= end) {
+                    throw new IOException("a data page's dictionary ids end inside a run");
+                }
                 id |= (bytes[position++] & 0xFF) << (8 * b);
             }
             if (id < 0 || id >= dictionarySize) {
@@ -116,7 +134,7 @@ final class ParquetDictionaryIds {
     private int readUnsignedVarInt() throws IOException {
         int value = 0;
         for (int shift = 0; shift < 35; shift += 7) {
-            if (position >= bytes.length) {
+            if (position >= end) {
                 break;
             }
             int b = bytes[position++] & 0xFF;
