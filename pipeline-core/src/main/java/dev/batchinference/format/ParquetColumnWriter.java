@@ -231,7 +231,18 @@ final class ParquetColumnWriter implements PredictionWriter {
         ColumnWriteStore store = stores[field];
         int level = optional[field] ? 1 : 0;
         int passed = passThrough.length == 0 ? 0 : passThrough[0].length;
-        if (field < passed) {
+        if (field < passed && types[field] == PrimitiveType.PrimitiveTypeName.BINARY) {
+            // text passed through from Parquet (the usual case, such as ids) in a loop of its own
+            for (int r = from; r < to; r++) {
+                Object value = passThrough[r][field];
+                if (value instanceof ParquetBytes bytes) {
+                    column.write(bytes.bytes(), 0, level);
+                } else {
+                    writeValue(field, value);
+                }
+                store.endRecord();
+            }
+        } else if (field < passed) {
             for (int r = from; r < to; r++) {
                 writeValue(field, passThrough[r][field]);
                 store.endRecord();

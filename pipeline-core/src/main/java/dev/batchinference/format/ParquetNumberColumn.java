@@ -57,14 +57,15 @@ final class ParquetNumberColumn {
     }
 
     /**
-     * The next {@code rows} values into {@code into[0..rows)}, NaN for a null (and {@code nulls} set);
-     * infinities and NaNs of the data stay as they are. Never asked past the row group's end.
+     * The next {@code rows} values into {@code into} from {@code start}, {@code stride} apart (a column of a
+     * row-major block), NaN for a null (and {@code nulls[row]} set); infinities and NaNs of the data stay as
+     * they are. Never asked past the row group's end.
      */
-    void read(float[] into, boolean[] nulls, int rows) {
+    void read(float[] into, int start, int stride, boolean[] nulls, int rows) {
         try {
             for (int done = 0; done < rows; ) {
                 int n = Math.min(rows - done, pages.available());
-                readFromPage(into, nulls, done, done + n);
+                readFromPage(into, start, stride, nulls, done, done + n);
                 pages.took(n);
                 done += n;
             }
@@ -73,7 +74,8 @@ final class ParquetNumberColumn {
         }
     }
 
-    private void readFromPage(float[] into, boolean[] nulls, int from, int to) throws IOException {
+    private void readFromPage(float[] into, int start, int stride, boolean[] nulls, int from, int to)
+            throws IOException {
         ParquetDictionaryIds dictionaryIds = pages.ids();
         ValuesReader values = dictionaryIds == null ? pages.values() : null;
         if (!pages.mayHaveNulls() && dictionaryIds != null) {
@@ -83,15 +85,15 @@ final class ParquetNumberColumn {
                 ids = new int[to];
             }
             dictionaryIds.read(ids, from, to);
-            for (int i = from; i < to; i++) {
-                into[i] = dictionaryFloats[ids[i]];
+            for (int i = from, at = start + from * stride; i < to; i++, at += stride) {
+                into[at] = dictionaryFloats[ids[i]];
             }
             return;
         }
-        for (int i = from; i < to; i++) {
+        for (int i = from, at = start + from * stride; i < to; i++, at += stride) {
             boolean isNull = pages.nextIsNull();
             nulls[i] = isNull;
-            into[i] = isNull ? Float.NaN : dictionaryIds != null ? dictionaryFloats[dictionaryIds.next()] : readValue(values);
+            into[at] = isNull ? Float.NaN : dictionaryIds != null ? dictionaryFloats[dictionaryIds.next()] : readValue(values);
         }
     }
 

@@ -73,13 +73,15 @@ public final class ParquetRowReader implements RowReader {
     private int rowGroup = -1;
     private long rowsNotInABlock;
 
-    // the current block of rows, for the columns decoded in blocks, and the current row in it
-    private final float[][] block;
+    // the current block of rows, for the columns decoded in blocks, and the current row in it: the
+    // features row by row, as the tensor holds them (a feature not in blocks leaves its place unused)
+    private final float[] blockFeatures;
     private final boolean[][] blockNulls;
     private final Object[][] passedBlock;
-    /** when every feature is in blocks: the block's features row by row, and whether a row has one not finite */
-    private final float[] blockFeatures;
+    /** when every feature is in blocks: whether a row of the block has one that is not finite */
     private final boolean[] blockRowRejected;
+    /** per flat column: the feature it feeds, or -1 */
+    private final int[] featureOf;
     private int blockRows;
     private int row = -1;
 
@@ -135,7 +137,6 @@ public final class ParquetRowReader implements RowReader {
             }
             this.inBlocks = new boolean[flatFields.size()];
             this.passedInBlocks = new boolean[flatFields.size()];
-            this.block = new float[flatFields.size()][];
             this.blockNulls = new boolean[flatFields.size()][];
             this.passedBlock = new Object[flatFields.size()][];
             List<Type> perValueFields = new ArrayList<>();
@@ -146,7 +147,6 @@ public final class ParquetRowReader implements RowReader {
                 passedInBlocks[c] = asFeature[c] == null && passedThrough[c]
                         && ParquetBinaryColumn.handles(flatFields.get(c).asPrimitiveType());
                 if (inBlocks[c]) {
-                    block[c] = new float[BLOCK_ROWS];
                     blockNulls[c] = new boolean[BLOCK_ROWS];
                 } else if (passedInBlocks[c]) {
                     passedBlock[c] = new Object[BLOCK_ROWS];
@@ -158,7 +158,12 @@ public final class ParquetRowReader implements RowReader {
             this.perValue = new MessageType(schema.getName(), perValueFields);
             this.perValueColumns = perValueIndices.stream().mapToInt(Integer::intValue).toArray();
             this.allFeaturesInBlocks = java.util.Arrays.stream(featureColumns).allMatch(c -> inBlocks[c]);
-            this.blockFeatures = allFeaturesInBlocks ? new float[BLOCK_ROWS * featureColumns.length] : null;
+            this.blockFeatures = new float[BLOCK_ROWS * featureColumns.length];
+            this.featureOf = new int[flatFields.size()];
+            java.util.Arrays.fill(featureOf, -1);
+            for (int f = 0; f < featureColumns.length; f++) {
+                featureOf[featureColumns[f]] = f;
+            }
             this.blockRowRejected = allFeaturesInBlocks ? new boolean[BLOCK_ROWS] : null;
             this.values = new float[flatFields.size()];
             this.problems = new String[flatFields.size()];
@@ -209,27 +214,25 @@ public final class ParquetRowReader implements RowReader {
         row = -1;
         for (int c = 0; c < blockColumns.length; c++) {
             if (blockColumns[c] != null) {
-                blockColumns[c].read(block[c], blockNulls[c], blockRows);
+                blockColumns[c].read(blockFeatures, featureOf[c], featureColumns.length, blockNulls[c], blockRows);
             } else if (passedColumns[c] != null) {
                 passedColumns[c].read(passedBlock[c], blockRows);
             }
         }
         if (allFeaturesInBlocks) {
-            toRows();
+            markRejectedRows();
         }
     }
 
-    /** The block's features into row-major order, as the tensor holds them, each row marked if it has a bad one. */
-    private void toRows() {
+    /** Marks the block's rows that have a feature that is not a finite float (a null is NaN). */
+    private void markRejectedRows() {
         int features = featureColumns.length;
-        java.util.Arrays.fill(blockRowRejected, 0, blockRows, false);
-        for (int f = 0; f < features; f++) {
-            float[] values = block[featureColumns[f]];
-            for (int r = 0; r < blockRows; r++) {
-                float value = values[r];
-                blockFeatures[r * features + f] = value;
-                blockRowRejected[r] |= !Float.isFinite(value);
+        for (int r = 0, at = 0; r < blockRows; r++) {
+            boolean rejected = false;
+            for (int end = at + features; at < end; at++) {
+                rejected |= !Float.isFinite(blockFeatures[at]);
             }
+            blockRowRejected[r] = rejected;
         }
     }
 
@@ -276,7 +279,7 @@ public final class ParquetRowReader implements RowReader {
         for (int f = 0; f < featureColumns.length; f++) {
             int column = featureColumns[f];
             if (inBlocks[column]) {
-                float value = block[column][row];
+                float value = blockFeatures[row * featureColumns.length + f];
                 if (!Float.isFinite(value)) {
                     return new Rejection(featureNames.get(f), blockNulls[column][row] ? "null value"
                             : "not a finite float (" + asFeature[column].kind() + ")");

@@ -48,18 +48,20 @@ class ParquetRowReaderTest {
               optional binary kind (STRING);
             }""");
     private static final List<String> FEATURES = List.of("f", "d", "b", "l", "i", "shared");
-    private static final ColumnMapping MAPPING = ColumnMapping.of(
-            SCHEMA.getFields().stream().map(org.apache.parquet.schema.Type::getName).toList(), FEATURES, List.of("id", "shared", "kind"));
+    /** shared is a feature passed through too, so it is read a value at a time; without it every feature is in blocks */
+    private static final ColumnMapping MAPPING = mapping(List.of("id", "shared", "kind"));
+    private static final ColumnMapping FEATURES_IN_BLOCKS = mapping(List.of("id", "kind"));
     private static final int ROWS = 5_000;
 
     @TempDir
     Path dir;
 
-    @ParameterizedTest(name = "{0}, dictionary {1}, {2}")
-    @CsvSource({"PARQUET_1_0, true, SNAPPY", "PARQUET_1_0, false, UNCOMPRESSED", "PARQUET_2_0, true, ZSTD",
-            "PARQUET_2_0, false, GZIP"})
-    void readsWhatParquetsRecordAssemblyReads(WriterVersion version, boolean dictionary, CompressionCodecName codec)
-            throws IOException {
+    @ParameterizedTest(name = "{0}, dictionary {1}, {2}, shared passed through {3}")
+    @CsvSource({"PARQUET_1_0, true, SNAPPY, true", "PARQUET_1_0, false, UNCOMPRESSED, true", "PARQUET_2_0, true, ZSTD, true",
+            "PARQUET_2_0, false, GZIP, true", "PARQUET_1_0, true, SNAPPY, false", "PARQUET_2_0, false, GZIP, false"})
+    void readsWhatParquetsRecordAssemblyReads(WriterVersion version, boolean dictionary, CompressionCodecName codec,
+            boolean sharedPassedThrough) throws IOException {
+        ColumnMapping mapping = sharedPassedThrough ? MAPPING : FEATURES_IN_BLOCKS;
         Path file = dir.resolve("rows.parquet");
         List<Group> rows = rows();
         try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new LocalOutputFile(file))
@@ -75,17 +77,23 @@ class ParquetRowReaderTest {
         List<String> read = new ArrayList<>();
         FloatBuffer tensor = FloatBuffer.allocate(FEATURES.size());
         Object[] pass = new Object[3];
-        try (ParquetRowReader reader = new ParquetRowReader(new LocalInputFile(file), 0, Files.size(file), MAPPING)) {
+        try (ParquetRowReader reader = new ParquetRowReader(new LocalInputFile(file), 0, Files.size(file), mapping)) {
             while (reader.next()) {
                 RowReader.Rejection rejection = reader.readFeatures(tensor, 0);
                 reader.readPassThrough(pass);
-                read.add(pass[0] + "|" + pass[1] + "|" + pass[2] + "|" + (rejection != null ? rejection.column() + ": " + rejection.reason()
+                // without shared passed through, the reader leaves pass[2] alone: kind is then pass[1]
+                read.add(pass[0] + "|" + (sharedPassedThrough ? pass[1] + "|" + pass[2] : "?|" + pass[1]) + "|" + (rejection != null ? rejection.column() + ": " + rejection.reason()
                         : tensor.get(0) + "," + tensor.get(1) + "," + tensor.get(2) + "," + tensor.get(3) + ","
                         + tensor.get(4) + "," + tensor.get(5)));
             }
         }
 
-        assertThat(read).hasSize(ROWS).isEqualTo(rows.stream().map(ParquetRowReaderTest::expected).toList());
+        assertThat(read).hasSize(ROWS).isEqualTo(rows.stream().map(g -> expected(g, sharedPassedThrough)).toList());
+    }
+
+    private static ColumnMapping mapping(List<String> passThrough) {
+        return ColumnMapping.of(SCHEMA.getFields().stream().map(org.apache.parquet.schema.Type::getName).toList(),
+                FEATURES, passThrough);
     }
 
     /** Values from a few thousand distinct ones (so dictionaries are used), some null, some not finite, some repeated. */
@@ -119,8 +127,9 @@ class ParquetRowReaderTest {
     }
 
     /** What a reader should give for a row, worked out from the Group that was written. */
-    private static String expected(Group g) {
-        String shared = g.getFieldRepetitionCount("shared") == 0 ? "null" : Integer.toString(g.getInteger("shared", 0));
+    private static String expected(Group g, boolean sharedPassedThrough) {
+        String shared = !sharedPassedThrough ? "?"
+                : g.getFieldRepetitionCount("shared") == 0 ? "null" : Integer.toString(g.getInteger("shared", 0));
         String kind = g.getFieldRepetitionCount("kind") == 0 ? "null" : g.getString("kind", 0);
         String prefix = g.getString("id", 0) + "|" + shared + "|" + kind + "|";
         float f = g.getFloat("f", 0);
