@@ -157,7 +157,8 @@ final class ParquetColumnWriter implements PredictionWriter {
 
     /**
      * A batch, column by column, its columns shared out among the threads. Every row is checked before any
-     * is written, so a refused batch leaves no trace in the file.
+     * is written, so a refused batch leaves no trace in the file. The row group's size is checked after the
+     * batch; a row group limited to a number of rows may end inside it.
      */
     @Override
     public void write(Object[][] passThrough, OnnxModel.Prediction prediction, List<String> labelNames)
