@@ -43,7 +43,7 @@ final class ParquetBinaryColumn {
         Dictionary dictionary = this.pages.dictionary();
         this.dictionaryValues = dictionary == null ? null : new ParquetBytes[dictionary.getMaxId() + 1];
         for (int id = 0; dictionary != null && id < dictionaryValues.length; id++) {
-            dictionaryValues[id] = new ParquetBytes(dictionary.decodeToBinary(id), decimalScale);
+            dictionaryValues[id] = new ParquetBytes(ParquetBytes.slice(dictionary.decodeToBinary(id)), decimalScale);
         }
     }
 

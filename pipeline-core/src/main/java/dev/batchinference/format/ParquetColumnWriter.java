@@ -140,7 +140,7 @@ final class ParquetColumnWriter implements PredictionWriter {
         for (; field < passThrough.length; field++) {
             writeValue(field, passThrough[field]);
         }
-        columns[field].write(labels.computeIfAbsent(label, Binary::fromString), 0, optional[field] ? 1 : 0);
+        columns[field].write(labels.computeIfAbsent(label, ParquetBytes::text), 0, optional[field] ? 1 : 0);
         field++;
         for (int c = offset; field < columns.length; field++, c++) {
             columns[field].write(probabilities[c], 0, optional[field] ? 1 : 0);
@@ -167,7 +167,7 @@ final class ParquetColumnWriter implements PredictionWriter {
         for (int r = 0; r < rows; r++) {
             checkRequired(passThrough[r]);
         }
-        Binary[] labelValues = labelNames.stream().map(l -> labels.computeIfAbsent(l, Binary::fromString))
+        Binary[] labelValues = labelNames.stream().map(l -> labels.computeIfAbsent(l, ParquetBytes::text))
                 .toArray(Binary[]::new);
         for (int from = 0; from < rows; ) {
             // a row group may end inside the batch when it is limited to a number of rows
@@ -286,7 +286,7 @@ final class ParquetColumnWriter implements PredictionWriter {
             case DOUBLE -> column.write((Double) value, 0, level);
             case BOOLEAN -> column.write((Boolean) value, 0, level);
             case BINARY, FIXED_LEN_BYTE_ARRAY, INT96 -> column.write(value instanceof ParquetBytes bytes
-                    ? bytes.bytes() : Binary.fromString(value.toString()), 0, level);
+                    ? bytes.bytes() : ParquetBytes.text(value.toString()), 0, level);
         }
     }
 

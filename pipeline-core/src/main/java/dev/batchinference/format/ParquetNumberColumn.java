@@ -41,17 +41,36 @@ final class ParquetNumberColumn {
         this.dictionaryFloats = dictionary == null ? null : floats(dictionary);
     }
 
+    /** The dictionary's values as floats; a loop per type, as each column chunk takes only one of them. */
     private float[] floats(Dictionary values) {
         float[] floats = new float[values.getMaxId() + 1];
-        for (int id = 0; id < floats.length; id++) {
-            floats[id] = switch (column.getPrimitiveType().getPrimitiveTypeName()) {
-                case INT32 -> values.decodeToInt(id);
-                case INT64 -> values.decodeToLong(id);
-                case FLOAT -> values.decodeToFloat(id);
-                case DOUBLE -> (float) values.decodeToDouble(id);
-                case BOOLEAN -> values.decodeToBoolean(id) ? 1f : 0f;
-                default -> throw new IllegalStateException("not a number column: " + column);
-            };
+        switch (column.getPrimitiveType().getPrimitiveTypeName()) {
+            case INT32 -> {
+                for (int id = 0; id < floats.length; id++) {
+                    floats[id] = values.decodeToInt(id);
+                }
+            }
+            case INT64 -> {
+                for (int id = 0; id < floats.length; id++) {
+                    floats[id] = values.decodeToLong(id);
+                }
+            }
+            case FLOAT -> {
+                for (int id = 0; id < floats.length; id++) {
+                    floats[id] = values.decodeToFloat(id);
+                }
+            }
+            case DOUBLE -> {
+                for (int id = 0; id < floats.length; id++) {
+                    floats[id] = (float) values.decodeToDouble(id);
+                }
+            }
+            case BOOLEAN -> {
+                for (int id = 0; id < floats.length; id++) {
+                    floats[id] = values.decodeToBoolean(id) ? 1f : 0f;
+                }
+            }
+            default -> throw new IllegalStateException("not a number column: " + column);
         }
         return floats;
     }

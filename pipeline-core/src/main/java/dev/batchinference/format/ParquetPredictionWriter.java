@@ -170,7 +170,7 @@ public final class ParquetPredictionWriter implements PredictionWriter {
             }
             String labelField = schema.getFieldName(field);
             out.startField(labelField, field);
-            out.addBinary(labels.computeIfAbsent(row.label, Binary::fromString));
+            out.addBinary(labels.computeIfAbsent(row.label, ParquetBytes::text));
             out.endField(labelField, field);
             field++;
             for (int c = row.offset; field < schema.getFieldCount(); field++, c++) {
@@ -195,7 +195,7 @@ public final class ParquetPredictionWriter implements PredictionWriter {
                 case DOUBLE -> out.addDouble((Double) value);
                 case BOOLEAN -> out.addBoolean((Boolean) value);
                 case BINARY, FIXED_LEN_BYTE_ARRAY, INT96 -> out.addBinary(value instanceof ParquetBytes bytes
-                        ? bytes.bytes() : Binary.fromString(value.toString()));
+                        ? bytes.bytes() : ParquetBytes.text(value.toString()));
             }
         }
 
