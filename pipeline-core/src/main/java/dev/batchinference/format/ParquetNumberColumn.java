@@ -20,6 +20,8 @@ final class ParquetNumberColumn {
     private final ParquetColumnPages pages;
     private final ColumnDescriptor column;
     private final float[] dictionaryFloats;
+    /** every value of the dictionary is a finite float */
+    private final boolean dictionaryFinite;
     private int[] ids = new int[0];
 
     /** Whether a column of this type takes the fast path: a plain number, no decimal or unsigned type. */
@@ -39,6 +41,11 @@ final class ParquetNumberColumn {
         this.column = column;
         Dictionary dictionary = this.pages.dictionary();
         this.dictionaryFloats = dictionary == null ? null : floats(dictionary);
+        boolean finite = dictionaryFloats != null;
+        for (int id = 0; finite && id < dictionaryFloats.length; id++) {
+            finite = Float.isFinite(dictionaryFloats[id]);
+        }
+        this.dictionaryFinite = finite;
     }
 
     /** The dictionary's values as floats; a loop per type, as each column chunk takes only one of them. */
@@ -79,21 +86,27 @@ final class ParquetNumberColumn {
      * The next {@code rows} values into {@code into} from {@code start}, {@code stride} apart (a column of a
      * row-major block), NaN for a null (and {@code nulls[row]} set); infinities and NaNs of the data stay as
      * they are. Never asked past the row group's end.
+     *
+     * @return false when every value read is known to be a finite float (no null, and dictionary pages of a
+     *     dictionary of finite values only), so the caller need not look
      */
-    void read(float[] into, int start, int stride, boolean[] nulls, int rows) {
+    boolean read(float[] into, int start, int stride, boolean[] nulls, int rows) {
         try {
+            boolean mayBeNonFinite = false;
             for (int done = 0; done < rows; ) {
                 int n = Math.min(rows - done, pages.available());
-                readFromPage(into, start, stride, nulls, done, done + n);
+                mayBeNonFinite |= readFromPage(into, start, stride, nulls, done, done + n);
                 pages.took(n);
                 done += n;
             }
+            return mayBeNonFinite;
         } catch (IOException e) {
             throw new UncheckedIOException("reading column " + column, e);
         }
     }
 
-    private void readFromPage(float[] into, int start, int stride, boolean[] nulls, int from, int to)
+    /** Reads values from the current page; false when they are all known to be finite. */
+    private boolean readFromPage(float[] into, int start, int stride, boolean[] nulls, int from, int to)
             throws IOException {
         ParquetDictionaryIds dictionaryIds = pages.ids();
         ValuesReader values = dictionaryIds == null ? pages.values() : null;
@@ -107,13 +120,14 @@ final class ParquetNumberColumn {
             for (int i = from, at = start + from * stride; i < to; i++, at += stride) {
                 into[at] = dictionaryFloats[ids[i]];
             }
-            return;
+            return !dictionaryFinite;
         }
         for (int i = from, at = start + from * stride; i < to; i++, at += stride) {
             boolean isNull = pages.nextIsNull();
             nulls[i] = isNull;
             into[at] = isNull ? Float.NaN : dictionaryIds != null ? dictionaryFloats[dictionaryIds.next()] : readValue(values);
         }
+        return true;
     }
 
     private float readValue(ValuesReader values) {

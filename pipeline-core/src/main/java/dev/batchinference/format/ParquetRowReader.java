@@ -212,15 +212,19 @@ public final class ParquetRowReader implements RowReader {
         blockRows = (int) Math.min(BLOCK_ROWS, rowsNotInABlock);
         rowsNotInABlock -= blockRows;
         row = -1;
+        boolean mayBeNonFinite = false;
         for (int c = 0; c < blockColumns.length; c++) {
             if (blockColumns[c] != null) {
-                blockColumns[c].read(blockFeatures, featureOf[c], featureColumns.length, blockNulls[c], blockRows);
+                mayBeNonFinite |= blockColumns[c].read(blockFeatures, featureOf[c], featureColumns.length,
+                        blockNulls[c], blockRows);
             } else if (passedColumns[c] != null) {
                 passedColumns[c].read(passedBlock[c], blockRows);
             }
         }
-        if (allFeaturesInBlocks) {
+        if (allFeaturesInBlocks && mayBeNonFinite) {
             markRejectedRows();
+        } else if (allFeaturesInBlocks) {
+            java.util.Arrays.fill(blockRowRejected, 0, blockRows, false);
         }
     }
 
