@@ -38,38 +38,40 @@ final class ParquetCodecs implements CompressionCodecFactory {
 
     /** One codec's two directions on whole pages; an instance serves one reader or writer (one thread). */
     private interface Codec {
-        byte[] compress(byte[] page) throws IOException;
+        /** Compresses {@code page[0..length)} into an array of its own. */
+        byte[] compress(byte[] page, int length) throws IOException;
 
-        /** Decompresses into exactly {@code into.length} bytes. */
-        void decompress(byte[] compressed, byte[] into) throws IOException;
+        /** Decompresses {@code compressed[offset..offset + length)} into exactly {@code into.length} bytes. */
+        void decompress(byte[] compressed, int offset, int length, byte[] into) throws IOException;
     }
 
     private static Codec codec(CompressionCodecName name) {
         return switch (name) {
             case UNCOMPRESSED -> new Codec() {
-                public byte[] compress(byte[] page) {
-                    return page;
+                public byte[] compress(byte[] page, int length) {
+                    return Arrays.copyOf(page, length);
                 }
 
-                public void decompress(byte[] compressed, byte[] into) throws IOException {
-                    check(compressed.length == into.length, name);
-                    System.arraycopy(compressed, 0, into, 0, into.length);
+                public void decompress(byte[] compressed, int offset, int length, byte[] into) throws IOException {
+                    check(length == into.length, name);
+                    System.arraycopy(compressed, offset, into, 0, into.length);
                 }
             };
             case SNAPPY -> airlift(name, SnappyCompressor::new, SnappyDecompressor::new);
             case ZSTD -> airlift(name, ZstdCompressor::new, ZstdDecompressor::new);
             case LZ4_RAW -> airlift(name, Lz4Compressor::new, Lz4Decompressor::new);
             case GZIP -> new Codec() {
-                public byte[] compress(byte[] page) throws IOException {
-                    ByteArrayOutputStream out = new ByteArrayOutputStream(page.length / 2 + 64);
+                public byte[] compress(byte[] page, int length) throws IOException {
+                    ByteArrayOutputStream out = new ByteArrayOutputStream(length / 2 + 64);
                     try (OutputStream gzip = new GZIPOutputStream(out, 64 * 1024)) {
-                        gzip.write(page);
+                        gzip.write(page, 0, length);
                     }
                     return out.toByteArray();
                 }
 
-                public void decompress(byte[] compressed, byte[] into) throws IOException {
-                    try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(compressed), 64 * 1024)) {
+                public void decompress(byte[] compressed, int offset, int length, byte[] into) throws IOException {
+                    try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(compressed, offset, length),
+                            64 * 1024)) {
                         check(in.readNBytes(into, 0, into.length) == into.length && in.read() < 0, name);
                     }
                 }
@@ -84,21 +86,26 @@ final class ParquetCodecs implements CompressionCodecFactory {
         return new Codec() {
             private Compressor compressor;
             private Decompressor decompressor;
+            /** room for the largest output yet, reused: only the compressed bytes are copied out of it */
+            private byte[] out = new byte[0];
 
-            public byte[] compress(byte[] page) {
+            public byte[] compress(byte[] page, int length) {
                 if (compressor == null) {
                     compressor = compressors.get();
                 }
-                byte[] out = new byte[compressor.maxCompressedLength(page.length)];
-                return Arrays.copyOf(out, compressor.compress(page, 0, page.length, out, 0, out.length));
+                int room = compressor.maxCompressedLength(length);
+                if (out.length < room) {
+                    out = new byte[room];
+                }
+                return Arrays.copyOf(out, compressor.compress(page, 0, length, out, 0, room));
             }
 
-            public void decompress(byte[] compressed, byte[] into) throws IOException {
+            public void decompress(byte[] compressed, int offset, int length, byte[] into) throws IOException {
                 if (decompressor == null) {
                     decompressor = decompressors.get();
                 }
                 try {
-                    check(decompressor.decompress(compressed, 0, compressed.length, into, 0, into.length) == into.length,
+                    check(decompressor.decompress(compressed, offset, length, into, 0, into.length) == into.length,
                             name);
                 } catch (MalformedInputException e) {
                     throw new IOException("a " + name + " page is corrupt: " + e.getMessage(), e);
@@ -117,9 +124,17 @@ final class ParquetCodecs implements CompressionCodecFactory {
     public BytesInputCompressor getCompressor(CompressionCodecName name) {
         Codec codec = codec(name);
         return new BytesInputCompressor() {
+            /** a page's pieces (levels, values) gathered in one array, reused from page to page */
+            private final PageBytes page = new PageBytes();
+
             @Override
             public BytesInput compress(BytesInput bytes) throws IOException {
-                return name == CompressionCodecName.UNCOMPRESSED ? bytes : BytesInput.from(codec.compress(bytes.toByteArray()));
+                if (name == CompressionCodecName.UNCOMPRESSED) {
+                    return bytes;
+                }
+                page.reset();
+                bytes.writeAllTo(page);
+                return BytesInput.from(codec.compress(page.array(), page.size()));
             }
 
             @Override
@@ -143,18 +158,30 @@ final class ParquetCodecs implements CompressionCodecFactory {
                     return bytes;
                 }
                 byte[] page = new byte[uncompressedSize];
-                codec.decompress(bytes.toByteArray(), page);
+                // a view of the bytes where they are one buffer already (the usual case), a copy otherwise
+                decompress(bytes.toInputStream().slice((int) bytes.size()), page);
                 return BytesInput.from(page);
             }
 
             @Override
             public void decompress(ByteBuffer input, int compressedSize, ByteBuffer output, int uncompressedSize)
                     throws IOException {
-                byte[] compressed = new byte[compressedSize];
-                input.get(compressed);
+                ByteBuffer compressed = input.slice().limit(compressedSize);
+                input.position(input.position() + compressedSize);
                 byte[] page = new byte[uncompressedSize];
-                codec.decompress(compressed, page);
+                decompress(compressed, page);
                 output.put(page);
+            }
+
+            private void decompress(ByteBuffer compressed, byte[] page) throws IOException {
+                if (compressed.hasArray()) {
+                    codec.decompress(compressed.array(), compressed.arrayOffset() + compressed.position(),
+                            compressed.remaining(), page);
+                } else {
+                    byte[] copy = new byte[compressed.remaining()];
+                    compressed.get(copy);
+                    codec.decompress(copy, 0, copy.length, page);
+                }
             }
 
             @Override
@@ -165,5 +192,12 @@ final class ParquetCodecs implements CompressionCodecFactory {
 
     @Override
     public void release() {
+    }
+
+    /** An output stream onto an array that is kept, for one page after another. */
+    private static final class PageBytes extends ByteArrayOutputStream {
+        byte[] array() {
+            return buf;
+        }
     }
 }

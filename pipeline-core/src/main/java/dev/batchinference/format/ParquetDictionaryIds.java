@@ -1,53 +1,53 @@
 package dev.batchinference.format;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import org.apache.parquet.bytes.ByteBufferInputStream;
 import org.apache.parquet.column.values.bitpacking.BytePacker;
 import org.apache.parquet.column.values.bitpacking.Packer;
 
 /**
- * The dictionary ids of one dictionary-encoded data page, turned into the dictionary's values a run at
- * a time. The page holds a bit width, then runs in Parquet's RLE / bit-packing hybrid: a run of one
- * repeated id, or groups of 8 ids packed in {@code bitWidth} bits each, unpacked with parquet-encoding's
- * {@link BytePacker}. parquet-column's decoder returns one id per call; filling a block of floats a run
- * at a time is what makes the feature columns cheap to read.
+ * The dictionary ids of one dictionary-encoded data page, decoded a run at a time. The page holds a bit
+ * width, then runs in Parquet's RLE / bit-packing hybrid: a run of one repeated id, or groups of 8 ids
+ * packed in {@code bitWidth} bits each, unpacked with parquet-encoding's {@link BytePacker}. parquet-column's
+ * decoder returns one id per call; filling a block of ids a run at a time is what makes dictionary-encoded
+ * columns cheap to read.
  */
 final class ParquetDictionaryIds {
-    private final float[] dictionary;
+    private final int dictionarySize;
+    /** the runs are {@code bytes[position..end)} */
     private final byte[] bytes;
     private int position;
+    private final int end;
     private final int bitWidth;
     private final BytePacker packer;
 
     private int repeatedLeft;
-    private float repeated;
+    private int repeated;
     private int packedLeft;
     private final int[] group = new int[8];
     private int inGroup = 8;
 
     /** @param in the page's values: the bit width byte, then the runs, to the end of the page */
-    ParquetDictionaryIds(float[] dictionary, ByteBufferInputStream in) throws IOException {
-        this.dictionary = dictionary;
+    ParquetDictionaryIds(int dictionarySize, ByteBufferInputStream in) throws IOException {
+        this.dictionarySize = dictionarySize;
         this.bitWidth = in.read();
         if (bitWidth < 0 || bitWidth > 32) {
             throw new IOException("a dictionary page of ids " + bitWidth + " bits wide");
         }
-        int length = in.available();
-        // room for a last bit-packed run that writers may cut short at the page's end
-        this.bytes = new byte[length + 8 * bitWidth];
-        for (int done = 0; done < length; ) {
-            int n = in.read(bytes, done, length - done);
-            if (n < 0) {
-                throw new IOException("a data page ended early");
-            }
-            done += n;
-        }
+        ByteBuffer runs = ParquetColumnPages.rest(in);
+        this.bytes = runs.array();
+        this.position = runs.arrayOffset() + runs.position();
+        this.end = position + runs.remaining();
         this.packer = Packer.LITTLE_ENDIAN.newBytePacker(bitWidth);
     }
 
-    /** The values of the next {@code to - from} ids, into {@code into[from..to)}. */
-    void fill(float[] into, int from, int to) throws IOException {
+    /**
+     * The next {@code to - from} ids, into {@code into[from..to)}. An id of a bit-packed run is not checked
+     * against the dictionary's size: the caller's look-up of it fails instead.
+     */
+    void read(int[] into, int from, int to) throws IOException {
         int i = from;
         while (i < to) {
             if (repeatedLeft > 0) {
@@ -56,13 +56,18 @@ final class ParquetDictionaryIds {
                 repeatedLeft -= n;
                 i += n;
             } else if (packedLeft > 0) {
+                if (inGroup == 8 && packedLeft >= 8 && to - i >= 8) {
+                    // a whole group, unpacked where it goes
+                    unpackGroup(into, i);
+                    packedLeft -= 8;
+                    i += 8;
+                    continue;
+                }
                 if (inGroup == 8) {
                     nextGroup();
                 }
                 int n = Math.min(Math.min(8 - inGroup, packedLeft), to - i);
-                for (int k = 0; k < n; k++) {
-                    into[i + k] = dictionary[group[inGroup + k]];
-                }
+                System.arraycopy(group, inGroup, into, i, n);
                 inGroup += n;
                 packedLeft -= n;
                 i += n;
@@ -72,8 +77,8 @@ final class ParquetDictionaryIds {
         }
     }
 
-    /** The value of the next id. */
-    float next() throws IOException {
+    /** The next id. */
+    int next() throws IOException {
         while (repeatedLeft == 0 && packedLeft == 0) {
             nextRun();
         }
@@ -85,13 +90,24 @@ final class ParquetDictionaryIds {
             nextGroup();
         }
         packedLeft--;
-        return dictionary[group[inGroup++]];
+        return group[inGroup++];
     }
 
     private void nextGroup() {
-        packer.unpack8Values(bytes, position, group, 0);
-        position += bitWidth;
+        unpackGroup(group, 0);
         inGroup = 0;
+    }
+
+    /** The next 8 packed ids into {@code into[at..at + 8)}. */
+    private void unpackGroup(int[] into, int at) {
+        if (end - position >= bitWidth) {
+            packer.unpack8Values(bytes, position, into, at);
+        } else {
+            // a last run that writers may cut short at the page's end: the missing bytes are zeros
+            byte[] last = Arrays.copyOf(Arrays.copyOfRange(bytes, Math.min(position, end), end), bitWidth);
+            packer.unpack8Values(last, 0, into, at);
+        }
+        position += bitWidth;
     }
 
     private void nextRun() throws IOException {
@@ -100,12 +116,15 @@ final class ParquetDictionaryIds {
             repeatedLeft = header >>> 1;
             int id = 0;
             for (int b = 0; b < (bitWidth + 7) / 8; b++) {
+                if (position >= end) {
+                    throw new IOException("a data page's dictionary ids end inside a run");
+                }
                 id |= (bytes[position++] & 0xFF) << (8 * b);
             }
-            if (id < 0 || id >= dictionary.length) {
-                throw new IOException("dictionary id " + id + " of a dictionary of " + dictionary.length);
+            if (id < 0 || id >= dictionarySize) {
+                throw new IOException("dictionary id " + id + " of a dictionary of " + dictionarySize);
             }
-            repeated = dictionary[id];
+            repeated = id;
         } else {
             packedLeft = (header >>> 1) * 8;
             inGroup = 8;
@@ -115,7 +134,7 @@ final class ParquetDictionaryIds {
     private int readUnsignedVarInt() throws IOException {
         int value = 0;
         for (int shift = 0; shift < 35; shift += 7) {
-            if (position >= bytes.length) {
+            if (position >= end) {
                 break;
             }
             int b = bytes[position++] & 0xFF;

@@ -2,49 +2,27 @@ package dev.batchinference.format;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import org.apache.parquet.bytes.ByteBufferInputStream;
-import org.apache.parquet.bytes.BytesUtils;
+import java.util.Arrays;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.Dictionary;
-import org.apache.parquet.column.Encoding;
-import org.apache.parquet.column.ValuesType;
-import org.apache.parquet.column.page.DataPage;
-import org.apache.parquet.column.page.DataPageV1;
-import org.apache.parquet.column.page.DataPageV2;
-import org.apache.parquet.column.page.DictionaryPage;
 import org.apache.parquet.column.page.PageReader;
 import org.apache.parquet.column.statistics.Statistics;
 import org.apache.parquet.column.values.ValuesReader;
-import org.apache.parquet.column.values.rle.RunLengthBitPackingHybridDecoder;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.PrimitiveType;
 
 /**
  * One top-level, non-repeated numeric column of a row group (int32, int64, float, double or boolean,
- * plain numbers), decoded a block of rows at a time into floats: the fast path for feature columns. It
- * drives parquet-column's own page decoders (levels, plain and dictionary values) as its
- * {@code ColumnReader} does, without that reader's per-value bookkeeping, and turns a dictionary into
- * floats once per column chunk instead of once per value.
+ * plain numbers), decoded a block of rows at a time into floats: the fast path for feature columns. A
+ * dictionary is turned into floats once per column chunk instead of once per value.
  */
 final class ParquetNumberColumn {
+    private final ParquetColumnPages pages;
     private final ColumnDescriptor column;
-    private final PageReader pages;
-    private final int maxDefinition;
-    /** false when the column chunk's statistics say it holds no null: its definition levels are skipped */
-    private final boolean mayHaveNulls;
-    private final Dictionary dictionary;
     private final float[] dictionaryFloats;
-
-    private Levels definitions;
-    private ValuesReader values;
-    private ParquetDictionaryIds dictionaryIds;
-    private boolean dictionaryEncoded;
-    private int leftInPage;
-
-    /** Reads a level a value at a time: V1 pages hold them in a ValuesReader, V2 pages in a bare decoder. */
-    private interface Levels {
-        int next() throws IOException;
-    }
+    /** every value of the dictionary is a finite float */
+    private final boolean dictionaryFinite;
+    private int[] ids = new int[0];
 
     /** Whether a column of this type takes the fast path: a plain number, no decimal or unsigned type. */
     static boolean handles(PrimitiveType type) {
@@ -59,66 +37,100 @@ final class ParquetNumberColumn {
 
     /** @param statistics the column chunk's, from the footer (null or empty when unknown) */
     ParquetNumberColumn(ColumnDescriptor column, PageReader pages, Statistics<?> statistics) throws IOException {
+        this.pages = new ParquetColumnPages(column, pages, statistics);
         this.column = column;
-        this.pages = pages;
-        this.maxDefinition = column.getMaxDefinitionLevel();
-        this.mayHaveNulls = maxDefinition > 0
-                && (statistics == null || !statistics.isNumNullsSet() || statistics.getNumNulls() != 0);
-        DictionaryPage page = pages.readDictionaryPage();
-        this.dictionary = page == null ? null : page.getEncoding().initDictionary(column, page);
+        Dictionary dictionary = this.pages.dictionary();
         this.dictionaryFloats = dictionary == null ? null : floats(dictionary);
+        boolean finite = dictionaryFloats != null;
+        for (int id = 0; finite && id < dictionaryFloats.length; id++) {
+            finite = Float.isFinite(dictionaryFloats[id]);
+        }
+        this.dictionaryFinite = finite;
     }
 
+    /** The dictionary's values as floats; a loop per type, as each column chunk takes only one of them. */
     private float[] floats(Dictionary values) {
         float[] floats = new float[values.getMaxId() + 1];
-        for (int id = 0; id < floats.length; id++) {
-            floats[id] = switch (column.getPrimitiveType().getPrimitiveTypeName()) {
-                case INT32 -> values.decodeToInt(id);
-                case INT64 -> values.decodeToLong(id);
-                case FLOAT -> values.decodeToFloat(id);
-                case DOUBLE -> (float) values.decodeToDouble(id);
-                case BOOLEAN -> values.decodeToBoolean(id) ? 1f : 0f;
-                default -> throw new IllegalStateException("not a number column: " + column);
-            };
+        switch (column.getPrimitiveType().getPrimitiveTypeName()) {
+            case INT32 -> {
+                for (int id = 0; id < floats.length; id++) {
+                    floats[id] = values.decodeToInt(id);
+                }
+            }
+            case INT64 -> {
+                for (int id = 0; id < floats.length; id++) {
+                    floats[id] = values.decodeToLong(id);
+                }
+            }
+            case FLOAT -> {
+                for (int id = 0; id < floats.length; id++) {
+                    floats[id] = values.decodeToFloat(id);
+                }
+            }
+            case DOUBLE -> {
+                for (int id = 0; id < floats.length; id++) {
+                    floats[id] = (float) values.decodeToDouble(id);
+                }
+            }
+            case BOOLEAN -> {
+                for (int id = 0; id < floats.length; id++) {
+                    floats[id] = values.decodeToBoolean(id) ? 1f : 0f;
+                }
+            }
+            default -> throw new IllegalStateException("not a number column: " + column);
         }
         return floats;
     }
 
     /**
-     * The next {@code rows} values into {@code into[0..rows)}, NaN for a null (and {@code nulls} set);
-     * infinities and NaNs of the data stay as they are. Never asked past the row group's end.
+     * The next {@code rows} values into {@code into} from {@code start}, {@code stride} apart (a column of a
+     * row-major block), NaN for a null (and {@code nulls[row]} set); infinities and NaNs of the data stay as
+     * they are. Never asked past the row group's end.
+     *
+     * @return false when every value read is known to be a finite float (no null, and dictionary pages of a
+     *     dictionary of finite values only), so the caller need not look
      */
-    void read(float[] into, boolean[] nulls, int rows) {
+    boolean read(float[] into, int start, int stride, boolean[] nulls, int rows) {
         try {
+            boolean mayBeNonFinite = false;
             for (int done = 0; done < rows; ) {
-                if (leftInPage == 0) {
-                    nextPage();
-                }
-                int n = Math.min(rows - done, leftInPage);
-                readFromPage(into, nulls, done, done + n);
-                leftInPage -= n;
+                int n = Math.min(rows - done, pages.available());
+                mayBeNonFinite |= readFromPage(into, start, stride, nulls, done, done + n);
+                pages.took(n);
                 done += n;
             }
+            return mayBeNonFinite;
         } catch (IOException e) {
             throw new UncheckedIOException("reading column " + column, e);
         }
     }
 
-    private void readFromPage(float[] into, boolean[] nulls, int from, int to) throws IOException {
-        if (!mayHaveNulls && dictionaryEncoded) {
+    /** Reads values from the current page; false when they are all known to be finite. */
+    private boolean readFromPage(float[] into, int start, int stride, boolean[] nulls, int from, int to)
+            throws IOException {
+        ParquetDictionaryIds dictionaryIds = pages.ids();
+        ValuesReader values = dictionaryIds == null ? pages.values() : null;
+        if (!pages.mayHaveNulls() && dictionaryIds != null) {
             // the common case (every value there, dictionary pages) in a loop of its own
-            java.util.Arrays.fill(nulls, from, to, false);
-            dictionaryIds.fill(into, from, to);
-            return;
+            Arrays.fill(nulls, from, to, false);
+            if (ids.length < to) {
+                ids = new int[to];
+            }
+            dictionaryIds.read(ids, from, to);
+            for (int i = from, at = start + from * stride; i < to; i++, at += stride) {
+                into[at] = dictionaryFloats[ids[i]];
+            }
+            return !dictionaryFinite;
         }
-        for (int i = from; i < to; i++) {
-            boolean isNull = mayHaveNulls && definitions.next() != maxDefinition;
+        for (int i = from, at = start + from * stride; i < to; i++, at += stride) {
+            boolean isNull = pages.nextIsNull();
             nulls[i] = isNull;
-            into[i] = isNull ? Float.NaN : dictionaryEncoded ? dictionaryIds.next() : readValue();
+            into[at] = isNull ? Float.NaN : dictionaryIds != null ? dictionaryFloats[dictionaryIds.next()] : readValue(values);
         }
+        return true;
     }
 
-    private float readValue() {
+    private float readValue(ValuesReader values) {
         return switch (column.getPrimitiveType().getPrimitiveTypeName()) {
             case INT32 -> values.readInteger();
             case INT64 -> values.readLong();
@@ -127,56 +139,5 @@ final class ParquetNumberColumn {
             case BOOLEAN -> values.readBoolean() ? 1f : 0f;
             default -> throw new IllegalStateException("not a number column: " + column);
         };
-    }
-
-    private void nextPage() throws IOException {
-        DataPage page = pages.readPage();
-        if (page == null) {
-            throw new IOException("column " + column + " ended before its row group's last row");
-        }
-        leftInPage = page.getValueCount();
-        page.accept(new DataPage.Visitor<Void>() {
-            @Override
-            public Void visit(DataPageV1 v1) {
-                try {
-                    ByteBufferInputStream in = v1.getBytes().toInputStream();
-                    // a flat column has no repetition levels; the reader still steps over their (empty) encoding
-                    v1.getRlEncoding().getValuesReader(column, ValuesType.REPETITION_LEVEL).initFromPage(leftInPage, in);
-                    ValuesReader levels = v1.getDlEncoding().getValuesReader(column, ValuesType.DEFINITION_LEVEL);
-                    levels.initFromPage(leftInPage, in);
-                    definitions = levels::readInteger;
-                    initValues(v1.getValueEncoding(), in);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-                return null;
-            }
-
-            @Override
-            public Void visit(DataPageV2 v2) {
-                try {
-                    RunLengthBitPackingHybridDecoder levels = new RunLengthBitPackingHybridDecoder(
-                            BytesUtils.getWidthFromMaxInt(maxDefinition), v2.getDefinitionLevels().toInputStream());
-                    definitions = levels::readInt;
-                    initValues(v2.getDataEncoding(), v2.getData().toInputStream());
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-                return null;
-            }
-        });
-    }
-
-    private void initValues(Encoding encoding, ByteBufferInputStream in) throws IOException {
-        dictionaryEncoded = encoding.usesDictionary();
-        if (dictionaryEncoded && dictionary == null) {
-            throw new IOException("a page of column " + column + " uses a dictionary the column chunk does not have");
-        }
-        if (dictionaryEncoded) {
-            dictionaryIds = new ParquetDictionaryIds(dictionaryFloats, in);
-        } else {
-            values = encoding.getValuesReader(column, ValuesType.VALUES);
-            values.initFromPage(leftInPage, in);
-        }
     }
 }

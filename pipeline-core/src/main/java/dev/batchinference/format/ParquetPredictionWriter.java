@@ -1,8 +1,10 @@
 package dev.batchinference.format;
 
 import dev.batchinference.inference.PredictionWriter;
+import dev.batchinference.model.OnnxModel;
 import java.io.IOException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.column.ParquetProperties;
@@ -23,7 +25,7 @@ import org.apache.parquet.schema.Type;
  * Predictions as a Parquet file with the job's output schema ({@link PredictionSchema}). A flat schema (the
  * usual case) is written column writer by column writer ({@link ParquetColumnWriter}); one with nested or
  * repeated pass-through columns row by row through Parquet's {@link RecordConsumer}, with no record object
- * per row. Both use the same settings, so they write the same file.
+ * per row. Both use the same settings, so they write the same values with the same encodings.
  */
 public final class ParquetPredictionWriter implements PredictionWriter {
     private final ParquetWriter<Row> writer;
@@ -39,8 +41,10 @@ public final class ParquetPredictionWriter implements PredictionWriter {
             for (int field = label + 1; field < schema.getFieldCount(); field++) {
                 properties.withDictionaryEncoding(schema.getFieldName(field), false);
             }
+            // the reader's side keeps one thread busy; a batch's columns are shared by this one and one more
+            int helpers = Runtime.getRuntime().availableProcessors() > 1 ? 1 : 0;
             this.columns = new ParquetColumnWriter(file, schema, codec, properties.build(), ParquetSupport.codecs(),
-                    ParquetWriter.DEFAULT_BLOCK_SIZE, ParquetWriter.MAX_PADDING_SIZE_DEFAULT);
+                    ParquetWriter.DEFAULT_BLOCK_SIZE, ParquetWriter.MAX_PADDING_SIZE_DEFAULT, helpers);
             this.writer = null;
             return;
         }
@@ -74,6 +78,15 @@ public final class ParquetPredictionWriter implements PredictionWriter {
         row.probabilities = probabilities;
         row.offset = offset;
         writer.write(row);
+    }
+
+    @Override
+    public void write(Object[][] passThrough, OnnxModel.Prediction prediction, List<String> labels) throws IOException {
+        if (columns != null) {
+            columns.write(passThrough, prediction, labels);
+            return;
+        }
+        PredictionWriter.super.write(passThrough, prediction, labels);
     }
 
     @Override
@@ -157,7 +170,7 @@ public final class ParquetPredictionWriter implements PredictionWriter {
             }
             String labelField = schema.getFieldName(field);
             out.startField(labelField, field);
-            out.addBinary(labels.computeIfAbsent(row.label, Binary::fromString));
+            out.addBinary(labels.computeIfAbsent(row.label, ParquetBytes::text));
             out.endField(labelField, field);
             field++;
             for (int c = row.offset; field < schema.getFieldCount(); field++, c++) {
@@ -182,7 +195,7 @@ public final class ParquetPredictionWriter implements PredictionWriter {
                 case DOUBLE -> out.addDouble((Double) value);
                 case BOOLEAN -> out.addBoolean((Boolean) value);
                 case BINARY, FIXED_LEN_BYTE_ARRAY, INT96 -> out.addBinary(value instanceof ParquetBytes bytes
-                        ? bytes.bytes() : Binary.fromString(value.toString()));
+                        ? bytes.bytes() : ParquetBytes.text(value.toString()));
             }
         }
 

@@ -36,7 +36,8 @@ import org.apache.parquet.schema.Type;
  * Rows of a Parquet chunk: the row groups in its byte range, projected to the feature and pass-through
  * columns so the other columns are never fetched. No record is built per row: feature columns of plain
  * numbers are decoded a block of rows at a time ({@link ParquetNumberColumn}), other columns come from
- * parquet-column's {@link ColumnReader}s a value at a time. Numbers of any width (and decimals) feed the
+ * parquet-column's {@link ColumnReader}s a value at a time. Byte-array columns passed through are decoded
+ * in blocks too ({@link ParquetBinaryColumn}). Numbers of any width (and decimals) feed the
  * tensor; a null, or text that is not a number, rejects the row. Pass-through values keep their Parquet
  * type: ints, longs, floats, doubles and booleans as themselves, byte arrays as {@link ParquetBytes},
  * and nested or repeated columns as parquet-column's example {@link Group}s.
@@ -51,6 +52,10 @@ public final class ParquetRowReader implements RowReader {
     private final int[] perValueColumns;
     /** per flat column: decoded in blocks (a feature of plain numbers that is not also passed through) */
     private final boolean[] inBlocks;
+    /** per flat column: decoded in blocks of pass-through values (a byte-array column that is no feature) */
+    private final boolean[] passedInBlocks;
+    /** every feature is decoded in blocks: a row's features are then copied to the tensor in one go */
+    private final boolean allFeaturesInBlocks;
     private final MessageType nested;
     private final String createdBy;
     private final List<String> featureNames;
@@ -63,13 +68,20 @@ public final class ParquetRowReader implements RowReader {
 
     private ColumnReader[] readers = new ColumnReader[0];
     private ParquetNumberColumn[] blockColumns;
+    private ParquetBinaryColumn[] passedColumns;
     private RecordReader<Group> nestedRows;
     private int rowGroup = -1;
     private long rowsNotInABlock;
 
-    // the current block of rows, for the columns decoded in blocks, and the current row in it
-    private final float[][] block;
+    // the current block of rows, for the columns decoded in blocks, and the current row in it: the
+    // features row by row, as the tensor holds them (a feature not in blocks leaves its place unused)
+    private final float[] blockFeatures;
     private final boolean[][] blockNulls;
+    private final Object[][] passedBlock;
+    /** when every feature is in blocks: whether a row of the block has one that is not finite */
+    private final boolean[] blockRowRejected;
+    /** per flat column: the feature it feeds, or -1 */
+    private final int[] featureOf;
     private int blockRows;
     private int row = -1;
 
@@ -124,16 +136,20 @@ public final class ParquetRowReader implements RowReader {
                 }
             }
             this.inBlocks = new boolean[flatFields.size()];
-            this.block = new float[flatFields.size()][];
+            this.passedInBlocks = new boolean[flatFields.size()];
             this.blockNulls = new boolean[flatFields.size()][];
+            this.passedBlock = new Object[flatFields.size()][];
             List<Type> perValueFields = new ArrayList<>();
             List<Integer> perValueIndices = new ArrayList<>();
             for (int c = 0; c < flatFields.size(); c++) {
                 inBlocks[c] = asFeature[c] != null && !passedThrough[c]
                         && ParquetNumberColumn.handles(flatFields.get(c).asPrimitiveType());
+                passedInBlocks[c] = asFeature[c] == null && passedThrough[c]
+                        && ParquetBinaryColumn.handles(flatFields.get(c).asPrimitiveType());
                 if (inBlocks[c]) {
-                    block[c] = new float[BLOCK_ROWS];
                     blockNulls[c] = new boolean[BLOCK_ROWS];
+                } else if (passedInBlocks[c]) {
+                    passedBlock[c] = new Object[BLOCK_ROWS];
                 } else {
                     perValueFields.add(flatFields.get(c));
                     perValueIndices.add(c);
@@ -141,6 +157,14 @@ public final class ParquetRowReader implements RowReader {
             }
             this.perValue = new MessageType(schema.getName(), perValueFields);
             this.perValueColumns = perValueIndices.stream().mapToInt(Integer::intValue).toArray();
+            this.allFeaturesInBlocks = java.util.Arrays.stream(featureColumns).allMatch(c -> inBlocks[c]);
+            this.blockFeatures = new float[BLOCK_ROWS * featureColumns.length];
+            this.featureOf = new int[flatFields.size()];
+            java.util.Arrays.fill(featureOf, -1);
+            for (int f = 0; f < featureColumns.length; f++) {
+                featureOf[featureColumns[f]] = f;
+            }
+            this.blockRowRejected = allFeaturesInBlocks ? new boolean[BLOCK_ROWS] : null;
             this.values = new float[flatFields.size()];
             this.problems = new String[flatFields.size()];
             this.flatValues = new Object[flatFields.size()];
@@ -188,10 +212,31 @@ public final class ParquetRowReader implements RowReader {
         blockRows = (int) Math.min(BLOCK_ROWS, rowsNotInABlock);
         rowsNotInABlock -= blockRows;
         row = -1;
+        boolean mayBeNonFinite = false;
         for (int c = 0; c < blockColumns.length; c++) {
             if (blockColumns[c] != null) {
-                blockColumns[c].read(block[c], blockNulls[c], blockRows);
+                mayBeNonFinite |= blockColumns[c].read(blockFeatures, featureOf[c], featureColumns.length,
+                        blockNulls[c], blockRows);
+            } else if (passedColumns[c] != null) {
+                passedColumns[c].read(passedBlock[c], blockRows);
             }
+        }
+        if (allFeaturesInBlocks && mayBeNonFinite) {
+            markRejectedRows();
+        } else if (allFeaturesInBlocks) {
+            java.util.Arrays.fill(blockRowRejected, 0, blockRows, false);
+        }
+    }
+
+    /** Marks the block's rows that have a feature that is not a finite float (a null is NaN). */
+    private void markRejectedRows() {
+        int features = featureColumns.length;
+        for (int r = 0, at = 0; r < blockRows; r++) {
+            boolean rejected = false;
+            for (int end = at + features; at < end; at++) {
+                rejected |= !Float.isFinite(blockFeatures[at]);
+            }
+            blockRowRejected[r] = rejected;
         }
     }
 
@@ -207,11 +252,15 @@ public final class ParquetRowReader implements RowReader {
             chunks.put(chunk.getPath(), chunk);
         }
         blockColumns = new ParquetNumberColumn[flat.getFieldCount()];
+        passedColumns = new ParquetBinaryColumn[flat.getFieldCount()];
         for (int c = 0; c < blockColumns.length; c++) {
+            ColumnDescriptor column = flat.getColumns().get(c);
+            ColumnChunkMetaData chunk = chunks.get(ColumnPath.get(column.getPath()));
             if (inBlocks[c]) {
-                ColumnDescriptor column = flat.getColumns().get(c);
-                ColumnChunkMetaData chunk = chunks.get(ColumnPath.get(column.getPath()));
                 blockColumns[c] = new ParquetNumberColumn(column, pages.getPageReader(column),
+                        chunk == null ? null : chunk.getStatistics());
+            } else if (passedInBlocks[c]) {
+                passedColumns[c] = new ParquetBinaryColumn(column, pages.getPageReader(column),
                         chunk == null ? null : chunk.getStatistics());
             }
         }
@@ -227,10 +276,14 @@ public final class ParquetRowReader implements RowReader {
 
     @Override
     public Rejection readFeatures(FloatBuffer tensor, int offset) {
+        if (allFeaturesInBlocks && !blockRowRejected[row]) {
+            tensor.put(offset, blockFeatures, row * featureColumns.length, featureColumns.length);
+            return null;
+        }
         for (int f = 0; f < featureColumns.length; f++) {
             int column = featureColumns[f];
             if (inBlocks[column]) {
-                float value = block[column][row];
+                float value = blockFeatures[row * featureColumns.length + f];
                 if (!Float.isFinite(value)) {
                     return new Rejection(featureNames.get(f), blockNulls[column][row] ? "null value"
                             : "not a finite float (" + asFeature[column].kind() + ")");
@@ -250,7 +303,7 @@ public final class ParquetRowReader implements RowReader {
         for (int p = 0; p < passThroughColumns.length; p++) {
             int column = passThroughColumns[p];
             if (column >= 0) {
-                into[p] = flatValues[column];
+                into[p] = passedInBlocks[column] ? passedBlock[column][row] : flatValues[column];
             } else {
                 int field = -1 - column;
                 into[p] = nestedRow.getFieldRepetitionCount(field) == 0 ? null : new NestedValue(nestedRow, field);

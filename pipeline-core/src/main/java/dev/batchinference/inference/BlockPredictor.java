@@ -99,10 +99,7 @@ final class BlockPredictor {
             return;
         }
         for (Predicted batch : block.predicted) {
-            for (int r = 0; r < batch.prediction.rows(); r++) {
-                out.write(batch.passThrough[r], labels.get(batch.prediction.labels()[r]),
-                        batch.prediction.probabilities(), r * batch.prediction.classes());
-            }
+            out.write(batch.passThrough, batch.prediction, labels);
         }
     }
 

@@ -19,7 +19,8 @@ import org.apache.commons.csv.CSVPrinter;
  * <p>Rows that come in blocks (CSV) are decoded by several threads at once, see {@link BlockPredictor}.
  * Others (Parquet) are read one by one: a reader thread parses rows into a mini-batch and runs ONNX Runtime
  * on it while this thread writes out the previous one (writing, Parquet's encoding and compression, is the
- * heavier half, so it gets a thread of its own). Either way a fixed set of buffers circulates,
+ * heavier half, so it gets a thread of its own, and the writer is handed whole batches: Parquet's shares a
+ * batch's columns with a helper thread). Either way a fixed set of buffers circulates,
  * so memory depends on the batch size, not on the chunk. Each batch's tensor is a direct buffer ONNX
  * Runtime reads without a copy.
  */
@@ -101,9 +102,8 @@ public final class ChunkPredictor {
                 for (Rejected r : batch.rejections) {
                     rejects.printRecord(r.row, r.column, r.reason);
                 }
-                for (int r = 0; r < batch.rows; r++) {
-                    out.write(batch.passThrough[r], labels.get(prediction.labels()[r]), prediction.probabilities(),
-                            r * prediction.classes());
+                if (batch.rows > 0) {
+                    out.write(batch.passThrough, prediction, labels);
                 }
                 writeNanos += System.nanoTime() - t1;
                 rowsIn += batch.rowsRead;

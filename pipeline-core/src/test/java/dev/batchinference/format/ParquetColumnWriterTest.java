@@ -3,8 +3,10 @@ package dev.batchinference.format;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.batchinference.model.OnnxModel;
 import dev.batchinference.testing.ParquetFiles;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.parquet.column.ParquetProperties;
 import org.apache.parquet.example.data.Group;
@@ -88,7 +90,7 @@ class ParquetColumnWriterTest {
         Path file = dir.resolve("groups.parquet");
         int rows = 5_000;
         try (ParquetColumnWriter out = new ParquetColumnWriter(new LocalOutputFile(file), FLAT,
-                CompressionCodecName.SNAPPY, ParquetProperties.builder().build(), ParquetSupport.codecs(), 1, 0)) {
+                CompressionCodecName.SNAPPY, ParquetProperties.builder().build(), ParquetSupport.codecs(), 1, 0, 1)) {
             for (int i = 0; i < rows; i++) {
                 out.write(new Object[] {"r" + i, i, (long) i, null, i % 2 == 0}, "x", new float[] {i, -i}, 0);
             }
@@ -104,5 +106,70 @@ class ParquetColumnWriterTest {
             assertThat(read.get(i).getString("id", 0)).isEqualTo("r" + i);
             assertThat(read.get(i).getFloat("prob_b", 0)).isEqualTo((float) -i);
         }
+    }
+
+    @Test
+    void aBatchWrittenColumnByColumnOnSeveralThreadsHoldsWhatRowByRowWritingHolds() throws Exception {
+        int rows = 3_000;
+        List<String> labels = List.of("no", "yes", "maybe");
+        Object[][] passThrough = new Object[rows][];
+        OnnxModel.Prediction prediction = new OnnxModel.Prediction(rows, 2, new float[rows * 2], new int[rows]);
+        for (int i = 0; i < rows; i++) {
+            passThrough[i] = new Object[] {i % 7 == 0 ? null : "r" + i, i % 5 == 0 ? null : i, (long) -i,
+                    i % 3 == 0 ? null : i / 8.0, i % 11 == 0 ? null : i % 2 == 0};
+            prediction.labels()[i] = i % 3;
+            prediction.probabilities()[2 * i] = i / (float) rows;
+            prediction.probabilities()[2 * i + 1] = 1 - i / (float) rows;
+        }
+        // row groups of 1,000 rows: one ends inside the second batch of 1,500
+        ParquetProperties properties = ParquetProperties.builder().withRowGroupRowCountLimit(1_000)
+                .withPageRowCountLimit(300).build();
+        Path byRow = dir.resolve("by-row.parquet");
+        try (ParquetColumnWriter out = new ParquetColumnWriter(new LocalOutputFile(byRow), FLAT,
+                CompressionCodecName.SNAPPY, properties, ParquetSupport.codecs(), Long.MAX_VALUE, 0, 0)) {
+            for (int i = 0; i < rows; i++) {
+                out.write(passThrough[i], labels.get(i % 3), prediction.probabilities(), 2 * i);
+            }
+        }
+        Path byBatch = dir.resolve("by-batch.parquet");
+        try (ParquetColumnWriter out = new ParquetColumnWriter(new LocalOutputFile(byBatch), FLAT,
+                CompressionCodecName.SNAPPY, properties, ParquetSupport.codecs(), Long.MAX_VALUE, 0, 2)) {
+            for (int from = 0; from < rows; from += 1_500) {
+                out.write(java.util.Arrays.copyOfRange(passThrough, from, from + 1_500), slice(prediction, from, 1_500),
+                        labels);
+            }
+        }
+        List<String> expected = ParquetFiles.read(byRow).stream().map(Group::toString).toList();
+        assertThat(expected).hasSize(rows);
+        assertThat(expected.get(1)).contains("r1").contains("yes");
+        assertThat(ParquetFiles.read(byBatch).stream().map(Group::toString).toList()).isEqualTo(expected);
+        try (ParquetFileReader reader = new ParquetFileReader(new LocalInputFile(byBatch), ParquetSupport.readOptions())) {
+            assertThat(reader.getRowGroups()).extracting(g -> g.getRowCount()).containsExactly(1_000L, 1_000L, 1_000L);
+        }
+    }
+
+    @Test
+    void aBatchWithAMissingRequiredValueIsRefusedWhole() throws Exception {
+        Path file = dir.resolve("bad-batch.parquet");
+        try (ParquetColumnWriter out = new ParquetColumnWriter(new LocalOutputFile(file), FLAT,
+                CompressionCodecName.SNAPPY, ParquetProperties.builder().build(), ParquetSupport.codecs(),
+                Long.MAX_VALUE, 0, 1)) {
+            Object[][] batch = {{"a", 1, 1L, 1.5, true}, {"b", 2, null, 2.5, false}};
+            OnnxModel.Prediction prediction = new OnnxModel.Prediction(2, 2, new float[] {0f, 1f, 1f, 0f}, new int[2]);
+            assertThatThrownBy(() -> out.write(batch, prediction, List.of("x")))
+                    .hasMessageContaining("'big'");
+            out.write(new Object[][] {{"c", 3, 3L, 3.5, true}}, new OnnxModel.Prediction(1, 2, new float[] {0f, 1f},
+                    new int[1]), List.of("x"));
+        }
+        List<Group> rows = ParquetFiles.read(file);
+        assertThat(rows).extracting(g -> g.getString("id", 0)).containsExactly("c");
+    }
+
+    /** Rows {@code [from, from + rows)} of a prediction, as a prediction of their own. */
+    private static OnnxModel.Prediction slice(OnnxModel.Prediction prediction, int from, int rows) {
+        int classes = prediction.classes();
+        return new OnnxModel.Prediction(rows, classes,
+                java.util.Arrays.copyOfRange(prediction.probabilities(), from * classes, (from + rows) * classes),
+                java.util.Arrays.copyOfRange(prediction.labels(), from, from + rows));
     }
 }

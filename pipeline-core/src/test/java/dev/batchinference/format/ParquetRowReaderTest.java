@@ -31,7 +31,11 @@ import org.junit.jupiter.api.io.TempDir;
  * group boundaries.
  */
 class ParquetRowReaderTest {
-    /** l is optional but never null, so the reader may skip its definition levels (the statistics say so) */
+    /**
+     * l is optional but never null, so the reader may skip its definition levels (the statistics say so);
+     * id and kind are text passed through, id unique (plain once its dictionary outgrows its page), kind
+     * from a few values (a dictionary) and sometimes null.
+     */
     private static final MessageType SCHEMA = MessageTypeParser.parseMessageType("""
             message m {
               required binary id (STRING);
@@ -41,20 +45,23 @@ class ParquetRowReaderTest {
               required float f;
               optional boolean b;
               optional int32 shared;
+              optional binary kind (STRING);
             }""");
     private static final List<String> FEATURES = List.of("f", "d", "b", "l", "i", "shared");
-    private static final ColumnMapping MAPPING = ColumnMapping.of(
-            SCHEMA.getFields().stream().map(org.apache.parquet.schema.Type::getName).toList(), FEATURES, List.of("id", "shared"));
+    /** shared is a feature passed through too, so it is read a value at a time; without it every feature is in blocks */
+    private static final ColumnMapping MAPPING = mapping(List.of("id", "shared", "kind"));
+    private static final ColumnMapping FEATURES_IN_BLOCKS = mapping(List.of("id", "kind"));
     private static final int ROWS = 5_000;
 
     @TempDir
     Path dir;
 
-    @ParameterizedTest(name = "{0}, dictionary {1}, {2}")
-    @CsvSource({"PARQUET_1_0, true, SNAPPY", "PARQUET_1_0, false, UNCOMPRESSED", "PARQUET_2_0, true, ZSTD",
-            "PARQUET_2_0, false, GZIP"})
-    void readsWhatParquetsRecordAssemblyReads(WriterVersion version, boolean dictionary, CompressionCodecName codec)
-            throws IOException {
+    @ParameterizedTest(name = "{0}, dictionary {1}, {2}, shared passed through {3}")
+    @CsvSource({"PARQUET_1_0, true, SNAPPY, true", "PARQUET_1_0, false, UNCOMPRESSED, true", "PARQUET_2_0, true, ZSTD, true",
+            "PARQUET_2_0, false, GZIP, true", "PARQUET_1_0, true, SNAPPY, false", "PARQUET_2_0, false, GZIP, false"})
+    void readsWhatParquetsRecordAssemblyReads(WriterVersion version, boolean dictionary, CompressionCodecName codec,
+            boolean sharedPassedThrough) throws IOException {
+        ColumnMapping mapping = sharedPassedThrough ? MAPPING : FEATURES_IN_BLOCKS;
         Path file = dir.resolve("rows.parquet");
         List<Group> rows = rows();
         try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new LocalOutputFile(file))
@@ -69,18 +76,24 @@ class ParquetRowReaderTest {
 
         List<String> read = new ArrayList<>();
         FloatBuffer tensor = FloatBuffer.allocate(FEATURES.size());
-        Object[] pass = new Object[2];
-        try (ParquetRowReader reader = new ParquetRowReader(new LocalInputFile(file), 0, Files.size(file), MAPPING)) {
+        Object[] pass = new Object[3];
+        try (ParquetRowReader reader = new ParquetRowReader(new LocalInputFile(file), 0, Files.size(file), mapping)) {
             while (reader.next()) {
                 RowReader.Rejection rejection = reader.readFeatures(tensor, 0);
                 reader.readPassThrough(pass);
-                read.add(pass[0] + "|" + pass[1] + "|" + (rejection != null ? rejection.column() + ": " + rejection.reason()
+                // without shared passed through, the reader leaves pass[2] alone: kind is then pass[1]
+                read.add(pass[0] + "|" + (sharedPassedThrough ? pass[1] + "|" + pass[2] : "?|" + pass[1]) + "|" + (rejection != null ? rejection.column() + ": " + rejection.reason()
                         : tensor.get(0) + "," + tensor.get(1) + "," + tensor.get(2) + "," + tensor.get(3) + ","
                         + tensor.get(4) + "," + tensor.get(5)));
             }
         }
 
-        assertThat(read).hasSize(ROWS).isEqualTo(rows.stream().map(ParquetRowReaderTest::expected).toList());
+        assertThat(read).hasSize(ROWS).isEqualTo(rows.stream().map(g -> expected(g, sharedPassedThrough)).toList());
+    }
+
+    private static ColumnMapping mapping(List<String> passThrough) {
+        return ColumnMapping.of(SCHEMA.getFields().stream().map(org.apache.parquet.schema.Type::getName).toList(),
+                FEATURES, passThrough);
     }
 
     /** Values from a few thousand distinct ones (so dictionaries are used), some null, some not finite, some repeated. */
@@ -105,15 +118,20 @@ class ParquetRowReaderTest {
             if (random.nextInt(20) != 0) {
                 g.append("shared", random.nextInt(10));
             }
+            if (random.nextInt(10) != 0) {
+                g.append("kind", "kind-" + ((r / 200) % 3 == 0 ? 0 : random.nextInt(5)));
+            }
             rows.add(g);
         }
         return rows;
     }
 
     /** What a reader should give for a row, worked out from the Group that was written. */
-    private static String expected(Group g) {
-        String shared = g.getFieldRepetitionCount("shared") == 0 ? "null" : Integer.toString(g.getInteger("shared", 0));
-        String prefix = g.getString("id", 0) + "|" + shared + "|";
+    private static String expected(Group g, boolean sharedPassedThrough) {
+        String shared = !sharedPassedThrough ? "?"
+                : g.getFieldRepetitionCount("shared") == 0 ? "null" : Integer.toString(g.getInteger("shared", 0));
+        String kind = g.getFieldRepetitionCount("kind") == 0 ? "null" : g.getString("kind", 0);
+        String prefix = g.getString("id", 0) + "|" + shared + "|" + kind + "|";
         float f = g.getFloat("f", 0);
         if (Float.isNaN(f)) {
             return prefix + "f: not a finite float (float)";
