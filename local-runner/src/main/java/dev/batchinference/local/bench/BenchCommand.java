@@ -39,6 +39,10 @@ public final class BenchCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE})")
     int runs = 5;
 
+    @Option(names = "--warmup", paramLabel = "N", description = "untimed runs of full size before the timed "
+            + "ones of each in-process figure, so the JIT has compiled the hot code (default: ${DEFAULT-VALUE})")
+    int warmups = 2;
+
     @Option(names = "--memory-rows", paramLabel = "N", split = ",",
             description = "input sizes for peak memory (default: ${DEFAULT-VALUE})")
     List<Long> memoryRows = new ArrayList<>(List.of(1_000_000L, 10_000_000L));
@@ -74,6 +78,7 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         check(rows >= 1, "--rows must be at least 1");
         check(runs >= 1, "--runs must be at least 1");
+        check(warmups >= 0, "--warmup must be 0 or more");
         check(memoryRuns >= 1, "--memory-runs must be at least 1");
         check(memoryHeap.matches("default|[0-9]+[kKmMgG]?"), "--memory-heap takes a size such as 256m, or 'default'");
         check(memoryRows.stream().allMatch(n -> n >= 1), "--memory-rows must all be at least 1");
@@ -87,7 +92,7 @@ public final class BenchCommand implements Callable<Integer> {
         Path parquet = data.parquet(rows);
 
         List<Measurement> table = new ArrayList<>();
-        InProcessBenchmarks inProcess = new InProcessBenchmarks(data, runs);
+        InProcessBenchmarks inProcess = new InProcessBenchmarks(data, warmups, runs);
         if (wanted("onnx")) {
             table.add(inProcess.onnxAlone(rows));
         }

@@ -29,8 +29,9 @@ import org.apache.parquet.io.LocalInputFile;
 
 /**
  * The figures measured in this JVM: ONNX Runtime alone, parsing alone, the worker's path ({@code predict})
- * and the whole local pipeline ({@code run}). Each first runs once on the 10,000-row sample, untimed, so
- * that class loading and the JIT's first compilations are not counted; then {@code runs} timed runs.
+ * and the whole local pipeline ({@code run}). Each first runs once on the 10,000-row sample, untimed (class
+ * loading, the JIT's first compilations), then {@code warmups} untimed runs of full size, so that the hot
+ * code is compiled as in a worker that has done a chunk or two; then {@code runs} timed runs.
  */
 final class InProcessBenchmarks {
     private static final PipelineConfig.ChunkLimits ONE_CHUNK =
@@ -39,6 +40,7 @@ final class InProcessBenchmarks {
     private static final int PREBUILT_BATCHES = 8;
 
     private final BenchData data;
+    private final int warmups;
     private final int runs;
     private final ModelStore.LocalModel model;
 
@@ -50,8 +52,9 @@ final class InProcessBenchmarks {
     record WholePipeline(Measurement wall, Measurement rate, Measurement job) {
     }
 
-    InProcessBenchmarks(BenchData data, int runs) {
+    InProcessBenchmarks(BenchData data, int warmups, int runs) {
         this.data = data;
+        this.warmups = warmups;
         this.runs = runs;
         this.model = ModelStore.readLocal(data.modelDir());
     }
@@ -104,9 +107,13 @@ final class InProcessBenchmarks {
                 ParquetInput.open(parquet, model.manifest().features()), rows);
     }
 
-    /** One untimed pass over the sample (class loading, first compilations), then the timed runs. */
+    /** One untimed pass over the sample, the untimed full-size ones, then the timed runs. */
     private Measurement parseRuns(String format, String reader, Input warmUp, Input input, long rows) throws IOException {
         parse(warmUp, -1);
+        for (int run = 1; run <= warmups; run++) {
+            BenchLog.progress("parse %s alone, warm-up %d/%d", format, run, warmups);
+            parse(input, rows);
+        }
         List<Double> rates = new ArrayList<>();
         for (int run = 1; run <= runs; run++) {
             System.gc();
@@ -193,6 +200,9 @@ final class InProcessBenchmarks {
     WorkerPath predict(String name, Path input, String outputExtension, Path sample, long rows) throws IOException {
         Path out = data.scratch().resolve("predictions" + outputExtension);
         predictOnce(sample, out, -1);
+        for (int run = 1; run <= warmups; run++) {
+            BenchLog.progress("%s, warm-up %d/%d: %,.0f ms", name, run, warmups, predictOnce(input, out, rows));
+        }
         List<Double> rates = new ArrayList<>();
         List<Double> walls = new ArrayList<>();
         for (int run = 1; run <= runs; run++) {
@@ -225,6 +235,10 @@ final class InProcessBenchmarks {
     WholePipeline run(Path csv, long rows) throws IOException {
         Path out = data.scratch().resolve("run");
         runOnce(data.sampleCsv(), out, -1);
+        for (int run = 1; run <= warmups; run++) {
+            BenchLog.progress("whole pipeline (run), warm-up %d/%d: %,.0f ms", run, warmups,
+                    runOnce(csv, out, rows).result().millis());
+        }
         List<Double> walls = new ArrayList<>();
         List<Double> rates = new ArrayList<>();
         List<Double> jobs = new ArrayList<>();
