@@ -378,10 +378,25 @@ public final class LocalPipeline implements AutoCloseable {
         return ref;
     }
 
-    /** Uploads a file under {@code incoming/<model>/}; S3's notification starts its job. Returns the key. */
+    /**
+     * Uploads a file under {@code incoming/<model>/}; S3's notification starts its job. Returns the key.
+     * As the aws CLI does, a file over one part (8 MiB) goes up in a multipart upload: S3Proxy holds a
+     * PUT's whole body in its heap to check the payload's signature, and in this JVM a file larger than
+     * the heap would not fit.
+     */
     public String submit(Path file, String model) {
         String key = "incoming/" + model + "/" + file.getFileName();
-        put(key, file);
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (size > UPLOAD_PART_BYTES) {
+            putMultipart(key, file);
+        } else {
+            put(key, file);
+        }
         return key;
     }
 
