@@ -106,17 +106,26 @@ final class RunCommand implements Callable<Integer> {
         Progress progress = new Progress(err, System.console() != null);
         Map<Submitted, Optional<JobSummary>> ends = new LinkedHashMap<>();
         long deadline = System.nanoTime() + timeout.toNanos();
+        long nextProgress = 0;
         while (ends.size() < jobs.size() && System.nanoTime() < deadline) {
+            // the ends every 50 ms (a HEAD each, in this process), so a job's end shows at once; the progress,
+            // which lists the job's done markers, every 200 ms
+            boolean showProgress = System.nanoTime() >= nextProgress;
             for (Submitted job : jobs) {
                 if (!ends.containsKey(job)) {
                     Optional<JobSummary> end = pipeline.jobs().terminal(job.jobId());
                     if (end.isPresent()) {
                         ends.put(job, end);
                     }
-                    progress.show(job.file().getFileName().toString(), pipeline.jobs(), job.jobId(), end);
+                    if (showProgress || end.isPresent()) {
+                        progress.show(job.file().getFileName().toString(), pipeline.jobs(), job.jobId(), end);
+                    }
                 }
             }
-            sleep(ends.size() < jobs.size() ? 50 : 0); // HEADs of the local bucket: cheap, and the end shows sooner
+            if (showProgress) {
+                nextProgress = System.nanoTime() + 200_000_000L;
+            }
+            sleep(ends.size() < jobs.size() ? 50 : 0);
         }
         progress.finish();
         for (Submitted job : jobs) {
