@@ -1,9 +1,9 @@
 package dev.batchinference.control;
 
-import dev.batchinference.job.ChunkRange;
+import dev.batchinference.failure.FailureReason;
+import dev.batchinference.format.ChunkRange;
 import dev.batchinference.job.ChunkResult;
 import dev.batchinference.job.ChunkTask;
-import dev.batchinference.job.FailureReason;
 import dev.batchinference.job.JobKeys;
 import dev.batchinference.job.JobPlan;
 import dev.batchinference.job.JobState;

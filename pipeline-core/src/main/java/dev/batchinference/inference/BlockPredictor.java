@@ -1,5 +1,10 @@
 package dev.batchinference.inference;
 
+import dev.batchinference.format.ByteBlock;
+import dev.batchinference.format.PredictionWriter;
+import dev.batchinference.format.RowBlocks;
+import dev.batchinference.format.RowReader;
+import dev.batchinference.format.UnreadableRecordException;
 import dev.batchinference.model.OnnxModel;
 import java.io.IOException;
 import java.io.OutputStream;

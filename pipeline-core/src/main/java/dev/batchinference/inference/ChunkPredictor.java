@@ -1,5 +1,8 @@
 package dev.batchinference.inference;
 
+import dev.batchinference.format.PredictionWriter;
+import dev.batchinference.format.RowBlocks;
+import dev.batchinference.format.RowReader;
 import dev.batchinference.job.ChunkResult;
 import dev.batchinference.model.OnnxModel;
 import java.io.IOException;

@@ -1,10 +1,14 @@
 package dev.batchinference.inference;
 
 import ai.onnxruntime.OrtEnvironment;
+import dev.batchinference.format.ByteBlock;
+import dev.batchinference.format.ChunkRange;
 import dev.batchinference.format.ColumnMapping;
-import dev.batchinference.format.CsvPredictionWriter;
-import dev.batchinference.format.CsvRowReader;
-import dev.batchinference.job.ChunkRange;
+import dev.batchinference.format.PredictionWriter;
+import dev.batchinference.format.RowBlocks;
+import dev.batchinference.format.RowReader;
+import dev.batchinference.format.csv.CsvPredictionWriter;
+import dev.batchinference.format.csv.CsvRowReader;
 import dev.batchinference.job.ChunkResult;
 import dev.batchinference.job.ChunkTask;
 import dev.batchinference.job.ResultMessage;

@@ -1,28 +1,25 @@
 package dev.batchinference.ingest;
 
-import dev.batchinference.config.PipelineConfig.ChunkLimits;
 import dev.batchinference.config.PipelineConfig.DataSettings;
 import dev.batchinference.config.PipelineConfig.Limits;
-import dev.batchinference.format.InputFormat;
-import dev.batchinference.format.ObjectStoreInputFile;
-import dev.batchinference.format.OutputFormat;
-import dev.batchinference.format.ParquetPlanner;
-import dev.batchinference.format.PredictionSchema;
-import dev.batchinference.job.ChunkRange;
-import dev.batchinference.job.JobPlan.Layout;
-import java.util.List;
-import java.util.zip.GZIPInputStream;
-import org.apache.parquet.schema.Type;
+import dev.batchinference.failure.FailureReason;
+import dev.batchinference.failure.PipelineException;
+import dev.batchinference.format.ChunkLimits;
+import dev.batchinference.format.ChunkRange;
 import dev.batchinference.format.ColumnMapping;
-import dev.batchinference.format.CsvChunkPlanner;
+import dev.batchinference.format.InputFormat;
+import dev.batchinference.format.OutputFormat;
+import dev.batchinference.format.csv.CsvChunkPlanner;
+import dev.batchinference.format.parquet.ObjectStoreInputFile;
+import dev.batchinference.format.parquet.ParquetPlanner;
+import dev.batchinference.format.parquet.PredictionSchema;
 import dev.batchinference.job.ChunkTask;
-import dev.batchinference.job.FailureReason;
 import dev.batchinference.job.InputObject;
 import dev.batchinference.job.JobId;
 import dev.batchinference.job.JobKeys;
+import dev.batchinference.job.JobPlan.Layout;
 import dev.batchinference.job.JobPlan;
 import dev.batchinference.job.JobStore;
-import dev.batchinference.job.PipelineException;
 import dev.batchinference.job.ResultMessage;
 import dev.batchinference.json.JsonCodec;
 import dev.batchinference.model.ModelStore;
@@ -31,7 +28,10 @@ import dev.batchinference.storage.ObjectChangedException;
 import dev.batchinference.storage.ObjectStore;
 import java.io.InputStream;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
+import java.util.zip.GZIPInputStream;
+import org.apache.parquet.schema.Type;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,13 +71,6 @@ public final class JobIngestor {
         this.data = data;
         this.safety = safety;
         this.clock = clock;
-    }
-
-    /** Ingest as a function's environment configures it. */
-    public static JobIngestor of(dev.batchinference.config.PipelineServices services, Clock clock) {
-        dev.batchinference.config.PipelineConfig config = services.config();
-        return new JobIngestor(config.bucket(), services.store(), services.models(), services.workQueue(),
-                services.resultsQueue(), config.chunkLimits(), config.data(), config.limits(), clock);
     }
 
     /** Ingests one object by its decoded key; safe to call again for the same object version. */

@@ -1,21 +1,21 @@
 package dev.batchinference.ingest;
 
 import dev.batchinference.control.JobRedriver;
+import dev.batchinference.failure.FailureReason;
+import dev.batchinference.failure.JobFailure;
+import dev.batchinference.failure.PipelineException;
 import dev.batchinference.format.InputFormat;
-import dev.batchinference.job.FailureReason;
 import dev.batchinference.job.InputObject;
-import dev.batchinference.job.JobFailure;
 import dev.batchinference.job.JobId;
 import dev.batchinference.job.JobKeys;
 import dev.batchinference.job.JobListing;
 import dev.batchinference.job.JobSummary;
-import dev.batchinference.job.PipelineException;
 import dev.batchinference.job.ResultMessage;
 import dev.batchinference.json.JsonCodec;
 import dev.batchinference.queue.MessageSender;
 import dev.batchinference.storage.NoSuchKeyException;
-import dev.batchinference.storage.ObjectStore;
 import dev.batchinference.storage.ObjectStore.StoredObject;
+import dev.batchinference.storage.ObjectStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -59,13 +59,6 @@ public final class JobSweeper {
         this.resultsQueue = resultsQueue;
         this.stalledAfter = stalledAfter;
         this.clock = clock;
-    }
-
-    /** The sweep as a function's environment configures it, starting jobs through {@code ingestor}. */
-    public static JobSweeper of(dev.batchinference.config.PipelineServices services, JobIngestor ingestor, Clock clock) {
-        return new JobSweeper(services.config().bucket(), services.store(), ingestor,
-                new JobRedriver(services.store(), services.workQueue(), services.resultsQueue(), clock),
-                services.resultsQueue(), services.config().stalledJobAfter(), clock);
     }
 
     /** A scheduled run: unjobbed inputs started, stalled jobs re-driven or ended. */

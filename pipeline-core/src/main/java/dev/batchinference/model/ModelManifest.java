@@ -1,8 +1,8 @@
 package dev.batchinference.model;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import dev.batchinference.job.FailureReason;
-import dev.batchinference.job.PipelineException;
+import dev.batchinference.failure.FailureReason;
+import dev.batchinference.failure.PipelineException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,10 +1,10 @@
 package dev.batchinference.results;
 
 import dev.batchinference.config.PipelineConfig.Limits;
+import dev.batchinference.failure.FailureReason;
+import dev.batchinference.failure.JobFailure;
 import dev.batchinference.job.ChunkResult;
 import dev.batchinference.job.ChunkTask;
-import dev.batchinference.job.FailureReason;
-import dev.batchinference.job.JobFailure;
 import dev.batchinference.job.JobKeys;
 import dev.batchinference.job.JobPlan;
 import dev.batchinference.job.JobState;

@@ -1,9 +1,9 @@
 package dev.batchinference.results;
 
-import dev.batchinference.format.CsvPredictionWriter;
-import dev.batchinference.format.ObjectStoreOutputFile;
 import dev.batchinference.format.OutputFormat;
-import dev.batchinference.format.ParquetMerge;
+import dev.batchinference.format.csv.CsvPredictionWriter;
+import dev.batchinference.format.parquet.ObjectStoreOutputFile;
+import dev.batchinference.format.parquet.ParquetMerge;
 import dev.batchinference.inference.ChunkPredictor;
 import dev.batchinference.job.ChunkResult;
 import dev.batchinference.job.JobKeys;

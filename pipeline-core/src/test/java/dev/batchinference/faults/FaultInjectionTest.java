@@ -2,12 +2,12 @@ package dev.batchinference.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.batchinference.config.PipelineConfig.ChunkLimits;
 import dev.batchinference.config.PipelineConfig.DataSettings;
 import dev.batchinference.config.PipelineConfig.Limits;
+import dev.batchinference.failure.FailureReason;
+import dev.batchinference.format.ChunkLimits;
 import dev.batchinference.inference.ChunkWorker;
 import dev.batchinference.ingest.JobIngestor;
-import dev.batchinference.job.FailureReason;
 import dev.batchinference.job.JobKeys;
 import dev.batchinference.job.JobState;
 import dev.batchinference.job.JobStore;

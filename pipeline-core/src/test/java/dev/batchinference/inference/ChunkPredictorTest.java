@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.batchinference.format.ColumnMapping;
 import dev.batchinference.format.ColumnSelection;
-import dev.batchinference.format.CsvPredictionWriter;
-import dev.batchinference.format.CsvRowReader;
+import dev.batchinference.format.PredictionWriter;
+import dev.batchinference.format.RowReader;
+import dev.batchinference.format.UnreadableRecordException;
+import dev.batchinference.format.csv.CsvPredictionWriter;
+import dev.batchinference.format.csv.CsvRowReader;
 import dev.batchinference.job.ChunkResult;
 import dev.batchinference.model.ModelStore;
 import dev.batchinference.model.OnnxModel;

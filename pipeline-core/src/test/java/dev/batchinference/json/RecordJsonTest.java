@@ -3,12 +3,12 @@ package dev.batchinference.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.batchinference.config.PipelineConfig.ChunkLimits;
-import dev.batchinference.job.ChunkRange;
+import dev.batchinference.failure.FailureReason;
+import dev.batchinference.failure.JobFailure;
+import dev.batchinference.format.ChunkLimits;
+import dev.batchinference.format.ChunkRange;
 import dev.batchinference.job.ChunkResult;
 import dev.batchinference.job.ChunkTask;
-import dev.batchinference.job.FailureReason;
-import dev.batchinference.job.JobFailure;
 import dev.batchinference.job.JobKeys;
 import dev.batchinference.job.JobPlan;
 import dev.batchinference.job.ResultMessage;

@@ -2,13 +2,14 @@ package dev.batchinference.local.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.batchinference.config.PipelineConfig;
+import dev.batchinference.format.ChunkLimits;
 import dev.batchinference.format.ColumnMapping;
 import dev.batchinference.format.ColumnSelection;
-import dev.batchinference.format.CsvChunkPlanner;
-import dev.batchinference.format.CsvRowReader;
-import dev.batchinference.format.ParquetPlanner;
-import dev.batchinference.format.ParquetRowReader;
-import dev.batchinference.inference.RowReader;
+import dev.batchinference.format.RowReader;
+import dev.batchinference.format.csv.CsvChunkPlanner;
+import dev.batchinference.format.csv.CsvRowReader;
+import dev.batchinference.format.parquet.ParquetPlanner;
+import dev.batchinference.format.parquet.ParquetRowReader;
 import dev.batchinference.json.JsonCodec;
 import dev.batchinference.model.ModelStore;
 import dev.batchinference.model.OnnxModel;
@@ -34,8 +35,8 @@ import org.apache.parquet.io.LocalInputFile;
  * code is compiled as in a worker that has done a chunk or two; then {@code runs} timed runs.
  */
 final class InProcessBenchmarks {
-    private static final PipelineConfig.ChunkLimits ONE_CHUNK =
-            new PipelineConfig.ChunkLimits(Long.MAX_VALUE, Long.MAX_VALUE);
+    private static final ChunkLimits ONE_CHUNK =
+            new ChunkLimits(Long.MAX_VALUE, Long.MAX_VALUE);
     private static final int BATCH_ROWS = PipelineConfig.DEFAULT_INFERENCE_BATCH_ROWS;
     private static final int PREBUILT_BATCHES = 8;
 

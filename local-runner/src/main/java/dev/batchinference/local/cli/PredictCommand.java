@@ -1,20 +1,21 @@
 package dev.batchinference.local.cli;
 
 import dev.batchinference.config.PipelineConfig;
+import dev.batchinference.format.ChunkLimits;
 import dev.batchinference.format.ColumnMapping;
 import dev.batchinference.format.ColumnSelection;
-import dev.batchinference.format.CsvChunkPlanner;
-import dev.batchinference.format.CsvPredictionWriter;
-import dev.batchinference.format.CsvRowReader;
 import dev.batchinference.format.InputFormat;
-import dev.batchinference.format.ParquetPlanner;
-import dev.batchinference.format.ParquetPredictionWriter;
-import dev.batchinference.format.ParquetRowReader;
-import dev.batchinference.format.ParquetSupport;
-import dev.batchinference.format.PredictionSchema;
+import dev.batchinference.format.PredictionWriter;
+import dev.batchinference.format.RowReader;
+import dev.batchinference.format.csv.CsvChunkPlanner;
+import dev.batchinference.format.csv.CsvPredictionWriter;
+import dev.batchinference.format.csv.CsvRowReader;
+import dev.batchinference.format.parquet.ParquetPlanner;
+import dev.batchinference.format.parquet.ParquetPredictionWriter;
+import dev.batchinference.format.parquet.ParquetRowReader;
+import dev.batchinference.format.parquet.ParquetSupport;
+import dev.batchinference.format.parquet.PredictionSchema;
 import dev.batchinference.inference.ChunkPredictor;
-import dev.batchinference.inference.PredictionWriter;
-import dev.batchinference.inference.RowReader;
 import dev.batchinference.job.ChunkResult;
 import dev.batchinference.model.ModelStore;
 import dev.batchinference.model.OnnxModel;
@@ -65,7 +66,7 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--compression", paramLabel = "CODEC", description = "Parquet output: snappy, zstd, gzip, none")
     String compression = "snappy";
 
-    private static final PipelineConfig.ChunkLimits ONE_CHUNK = new PipelineConfig.ChunkLimits(Long.MAX_VALUE, Long.MAX_VALUE);
+    private static final ChunkLimits ONE_CHUNK = new ChunkLimits(Long.MAX_VALUE, Long.MAX_VALUE);
 
     @Override
     public Integer call() throws IOException {
