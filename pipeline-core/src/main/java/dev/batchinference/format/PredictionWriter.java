@@ -2,7 +2,9 @@ package dev.batchinference.format;
 
 import dev.batchinference.model.OnnxModel;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.util.List;
+import java.util.Optional;
 
 /** Where a chunk's predictions go, row by row; CSV and Parquet each have one. */
 public interface PredictionWriter extends AutoCloseable {
@@ -23,11 +25,11 @@ public interface PredictionWriter extends AutoCloseable {
 
     /**
      * A writer of this format's rows into {@code bytes}, for rows encoded on another thread and then
-     * appended in order with {@link #writeEncoded}; null (the default) when the format cannot be encoded
+     * appended in order with {@link #writeEncoded}; empty (the default) when the format cannot be encoded
      * in pieces, so every row goes through {@link #write}.
      */
-    default PredictionWriter encoderInto(java.io.OutputStream bytes) {
-        return null;
+    default Optional<PredictionWriter> encoderInto(OutputStream bytes) {
+        return Optional.empty();
     }
 
     /** Appends rows that a writer from {@link #encoderInto} encoded. */

@@ -2,6 +2,7 @@ package dev.batchinference.format;
 
 import java.io.IOException;
 import java.nio.FloatBuffer;
+import java.util.Optional;
 
 /** The rows of one chunk, one at a time, in input order; CSV and Parquet each have one. */
 public interface RowReader extends AutoCloseable {
@@ -16,11 +17,11 @@ public interface RowReader extends AutoCloseable {
     void readPassThrough(Object[] into);
 
     /**
-     * The rows not read yet, as blocks other threads can decode in parallel; null (the default) when this
+     * The rows not read yet, as blocks other threads can decode in parallel; empty (the default) when this
      * reader can only be read row by row. Ask before reading any row: the blocks take over the input.
      */
-    default RowBlocks blocks() {
-        return null;
+    default Optional<RowBlocks> blocks() {
+        return Optional.empty();
     }
 
     @Override

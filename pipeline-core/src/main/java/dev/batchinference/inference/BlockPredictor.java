@@ -131,7 +131,7 @@ final class BlockPredictor {
     }
 
     private void decode(RowReader rows, Block block, FloatBuffer tensor, PredictionWriter out) throws IOException {
-        PredictionWriter encoder = out.encoderInto(block.encodedBytes());
+        PredictionWriter encoder = out.encoderInto(block.encodedBytes()).orElse(null);
         block.encoded = encoder == null ? null : block.encodedBytes();
         int features = model.featureCount();
         Object[][] passThrough = block.passThrough();

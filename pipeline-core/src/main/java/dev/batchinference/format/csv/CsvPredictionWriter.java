@@ -6,7 +6,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import org.apache.commons.csv.CSVFormat;
+import java.util.Optional;
 
 /**
  * Predictions as CSV rows of UTF-8 bytes (no header: collation writes it once). Rows are assembled in one
@@ -16,9 +16,6 @@ import org.apache.commons.csv.CSVFormat;
  * 17's own) for the rest.
  */
 public final class CsvPredictionWriter implements PredictionWriter {
-    /** The format of every CSV the pipeline writes: RFC 4180 quoting, '\n' between records. */
-    public static final CSVFormat FORMAT = CSVFormat.DEFAULT.builder().setRecordSeparator('\n').get();
-
     private final OutputStream out;
     private final List<String> labels;
     private final byte[][] labelFields;
@@ -62,8 +59,8 @@ public final class CsvPredictionWriter implements PredictionWriter {
     }
 
     @Override
-    public PredictionWriter encoderInto(OutputStream bytes) {
-        return new CsvPredictionWriter(bytes, labels);
+    public Optional<PredictionWriter> encoderInto(OutputStream bytes) {
+        return Optional.of(new CsvPredictionWriter(bytes, labels));
     }
 
     @Override

@@ -12,6 +12,7 @@ import java.io.StringReader;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Optional;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
@@ -73,8 +74,8 @@ public final class CsvRowReader implements RowReader {
 
     /** The rows as blocks for parallel decoding; only before the first {@link #next}. */
     @Override
-    public RowBlocks blocks() {
-        return blocks(CsvBlocks.BLOCK_BYTES);
+    public Optional<RowBlocks> blocks() {
+        return Optional.of(blocks(CsvBlocks.BLOCK_BYTES));
     }
 
     RowBlocks blocks(int blockBytes) {
