@@ -15,7 +15,7 @@ import dev.batchinference.job.JobPlan;
 import dev.batchinference.job.JobPlan.Layout;
 import dev.batchinference.job.JobStore;
 import dev.batchinference.job.ResultMessage;
-import dev.batchinference.json.JsonCodec;
+import dev.batchinference.json.RecordJson;
 import dev.batchinference.layout.Formats;
 import dev.batchinference.model.ModelStore;
 import dev.batchinference.queue.MessageSender;
@@ -113,9 +113,9 @@ public final class JobIngestor {
 
     private void dispatch(JobPlan plan) {
         if (plan.isRejected()) {
-            resultsQueue.send(JsonCodec.write(ResultMessage.jobRejected(plan.jobId(), plan.failure())));
+            resultsQueue.send(RecordJson.write(ResultMessage.jobRejected(plan.jobId(), plan.failure())));
             return;
         }
-        workQueue.send(plan.chunks().stream().map(c -> JsonCodec.write(ChunkTask.of(plan.jobId(), c))).toList());
+        workQueue.send(plan.chunks().stream().map(c -> RecordJson.write(ChunkTask.of(plan.jobId(), c))).toList());
     }
 }

@@ -12,10 +12,11 @@ import dev.batchinference.job.JobListing;
 import dev.batchinference.job.JobSummary;
 import dev.batchinference.job.ResultMessage;
 import dev.batchinference.json.JsonCodec;
+import dev.batchinference.json.RecordJson;
 import dev.batchinference.queue.MessageSender;
 import dev.batchinference.storage.NoSuchKeyException;
-import dev.batchinference.storage.ObjectStore.StoredObject;
 import dev.batchinference.storage.ObjectStore;
+import dev.batchinference.storage.ObjectStore.StoredObject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -172,7 +173,7 @@ public final class JobSweeper {
                 + " (STALLED_JOB_SECONDS=%d); %d of its chunks were done. See the worker's logs; `pipeline redrive %s`"
                 + " runs the unfinished chunks again", job.lastProgressAt(), job.lastRedriveAt(), stalledAfter.toSeconds(),
                 job.chunksDone(), job.jobId());
-        resultsQueue.send(JsonCodec.write(ResultMessage.jobStalled(job.jobId(), new JobFailure(FailureReason.STALLED,
+        resultsQueue.send(RecordJson.write(ResultMessage.jobStalled(job.jobId(), new JobFailure(FailureReason.STALLED,
                 message))));
         LOG.warn("sweep: job {} stalled; asked the results writer to end it FAILED", job.jobId());
     }

@@ -44,6 +44,27 @@ class RecordJsonTest {
     }
 
     @Test
+    void writesPlansAsJsonCodecDoes(@TempDir Path cache) throws Exception {
+        InMemoryPipeline pipeline = new InMemoryPipeline(cache, new ChunkLimits(40, 1 << 20));
+        Samples.publish(pipeline.models, "iris");
+        String key = pipeline.put("incoming/iris/iris.csv", Files.readAllBytes(Samples.data("iris.csv")));
+        JobPlan plan = RecordJson.read(pipeline.text(JobKeys.plan(pipeline.ingestor.ingest(key).jobId())), JobPlan.class);
+        JobPlan rejected = JobPlan.rejected("job-2", plan.input(), new JobFailure(FailureReason.UNKNOWN_MODEL, "no \"m\""),
+                plan.createdAt());
+
+        for (JobPlan p : List.of(plan, rejected)) {
+            assertThat(RecordJson.write(p)).isEqualTo(JsonCodec.write(p));
+        }
+    }
+
+    @Test
+    void writesTasksAsJsonCodecDoes() {
+        for (ChunkRange chunk : List.of(new ChunkRange(3, 100, 2_000), new ChunkRange(0, 0, 0, "jobs/j/staged/0.csv"))) {
+            assertThat(RecordJson.write(ChunkTask.of("job-1", chunk))).isEqualTo(JsonCodec.write(ChunkTask.of("job-1", chunk)));
+        }
+    }
+
+    @Test
     void readsATaskAsIngestWritesIt() {
         for (ChunkRange chunk : List.of(new ChunkRange(3, 100, 2_000), new ChunkRange(0, 0, 0, "jobs/j/staged/0.csv"))) {
             String json = JsonCodec.write(ChunkTask.of("job-1", chunk));

@@ -13,13 +13,14 @@ import dev.batchinference.job.ChunkResult;
 import dev.batchinference.model.ModelCache;
 import dev.batchinference.observability.Invocation;
 import dev.batchinference.observability.InvocationLog;
+import dev.batchinference.queue.QueueBatch;
+import dev.batchinference.queue.QueueMessage;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.crac.Core;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Lambda entry point: a batch of chunk tasks from the work queue → a predictions part per chunk.
@@ -28,14 +29,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class BatchWorkerHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
     static {
-        // first of all, before this class initialises logging (~0.1 s): ONNX Runtime and the rest load on
+        // first of all, before logging initialises (~0.1 s): ONNX Runtime and the rest load on
         // another thread (ONNX Runtime's native library is the longest part of a cold start) while the SDK
         // clients are built on this one
         WorkerWarmUp.start();
     }
 
     static final String FUNCTION = "batch-worker";
-    private static final Logger LOG = LoggerFactory.getLogger(BatchWorkerHandler.class);
     /** Loaded models outlive invocations: a warm function reuses its sessions. */
     private static final ModelCache MODELS = new ModelCache();
 
@@ -74,29 +74,35 @@ public final class BatchWorkerHandler implements RequestHandler<SQSEvent, SQSBat
     @Override
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
         Invocation line = invocations.start(context == null ? null : context.getAwsRequestId());
-        List<SQSBatchResponse.BatchItemFailure> failures = new ArrayList<>();
         List<Map<String, Object>> chunks = new ArrayList<>();
-        List<String> errors = new ArrayList<>();
-        for (SQSEvent.SQSMessage message : event.getRecords()) {
-            try {
-                chunks.add(record(line, worker.process(message.getBody())));
-            } catch (RuntimeException e) {
-                LOG.warn("message {} will be retried: {}", message.getMessageId(), e.toString());
-                failures.add(new SQSBatchResponse.BatchItemFailure(message.getMessageId()));
-                errors.add(e.getClass().getSimpleName()); // the type only: a message could quote the input
-            }
-        }
-        line.count("messages", event.getRecords().size()).count("retriedMessages", failures.size());
+        QueueBatch.Result batch = QueueBatch.process(messagesOf(event), message -> processMessage(message, line, chunks));
+        line.count("messages", batch.messages()).count("retriedMessages", batch.failures().size());
         if (chunks.size() == 1) {
             chunks.get(0).forEach(line::property);
         } else if (!chunks.isEmpty()) {
             line.property("chunks", chunks);
         }
-        if (!errors.isEmpty()) {
-            line.property("errors", errors);
+        if (!batch.errors().isEmpty()) {
+            line.property("errors", batch.errors());
         }
         line.emit();
-        return new SQSBatchResponse(failures);
+        return responseOf(batch);
+    }
+
+    /** One chunk task; a failure worth retrying is thrown (and so reported), a permanent one was sent on. */
+    private Optional<QueueBatch.ItemFailure> processMessage(QueueMessage message, Invocation line,
+                                                            List<Map<String, Object>> chunks) {
+        chunks.add(record(line, worker.process(message.body())));
+        return Optional.empty();
+    }
+
+    private static List<QueueMessage> messagesOf(SQSEvent event) {
+        return event.getRecords().stream().map(m -> new QueueMessage(m.getMessageId(), m.getBody())).toList();
+    }
+
+    private static SQSBatchResponse responseOf(QueueBatch.Result batch) {
+        return new SQSBatchResponse(batch.failures().stream()
+                .map(f -> new SQSBatchResponse.BatchItemFailure(f.messageId())).toList());
     }
 
     /** The chunk's counts and times into the line; its ids and outcome returned as properties. */

@@ -6,20 +6,20 @@ import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.batchinference.aws.PipelineServices;
 import dev.batchinference.config.PipelineConfig;
-import dev.batchinference.json.JsonCodec;
 import dev.batchinference.observability.Invocation;
 import dev.batchinference.observability.InvocationLog;
+import dev.batchinference.queue.QueueBatch;
+import dev.batchinference.queue.QueueMessage;
 import dev.batchinference.results.JobCollator;
-import java.io.IOException;
+import dev.batchinference.results.ResultsQueueMessage;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Lambda entry point: chunk results (and dead-lettered chunk tasks) → job progress → collated output
@@ -28,7 +28,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ResultsWriterHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
     static final String FUNCTION = "results-writer";
-    private static final Logger LOG = LoggerFactory.getLogger(ResultsWriterHandler.class);
 
     private final Supplier<JobCollator> newCollator;
     private final InvocationLog invocations;
@@ -72,42 +71,52 @@ public final class ResultsWriterHandler implements RequestHandler<SQSEvent, SQSB
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
         Invocation line = invocations.start(context == null ? null : context.getAwsRequestId());
         JobCollator collator = collator();
-        List<SQSBatchResponse.BatchItemFailure> failures = new ArrayList<>();
         Set<String> jobIds = new LinkedHashSet<>();
         List<String> ended = new ArrayList<>();
-        List<String> errors = new ArrayList<>();
-        for (SQSEvent.SQSMessage message : event.getRecords()) {
-            String jobId = jobIdOf(message.getBody());
-            if (jobId != null) {
-                jobIds.add(jobId);
-            }
-            long started = System.nanoTime();
-            try {
-                JobCollator.Outcome outcome = collator.handle(message.getBody());
-                line.count(metricOf(outcome), 1);
-                if (outcome == JobCollator.Outcome.SUCCEEDED || outcome == JobCollator.Outcome.FAILED) {
-                    line.millis("collateMs", (System.nanoTime() - started) / 1_000_000);
-                    ended.add(jobId + " " + outcome.name());
-                }
-            } catch (JobCollator.JobBusyException e) {
-                line.count("busyRetries", 1);
-                failures.add(new SQSBatchResponse.BatchItemFailure(message.getMessageId()));
-            } catch (RuntimeException e) {
-                LOG.warn("message {} will be retried: {}", message.getMessageId(), e.toString());
-                failures.add(new SQSBatchResponse.BatchItemFailure(message.getMessageId()));
-                errors.add(e.getClass().getSimpleName()); // the type only: a message could quote the input
-            }
-        }
-        line.count("messages", event.getRecords().size()).count("retriedMessages", failures.size());
+        QueueBatch.Result batch = QueueBatch.process(messagesOf(event),
+                message -> processMessage(message, collator, line, jobIds, ended));
+        line.count("messages", batch.messages()).count("retriedMessages", batch.failures().size());
         line.property("jobIds", List.copyOf(jobIds));
         if (!ended.isEmpty()) {
             line.property("jobsEnded", ended);
         }
-        if (!errors.isEmpty()) {
-            line.property("errors", errors);
+        if (!batch.errors().isEmpty()) {
+            line.property("errors", batch.errors());
         }
         line.emit();
-        return new SQSBatchResponse(failures);
+        return responseOf(batch);
+    }
+
+    /** One message, its body read once; a job another writer is ending comes back later, quietly. */
+    private static Optional<QueueBatch.ItemFailure> processMessage(QueueMessage message, JobCollator collator,
+                                                                   Invocation line, Set<String> jobIds, List<String> ended) {
+        ResultsQueueMessage read = ResultsQueueMessage.read(message.body());
+        if (read.jobId() != null) {
+            jobIds.add(read.jobId());
+        }
+        long started = System.nanoTime();
+        JobCollator.Outcome outcome;
+        try {
+            outcome = collator.handle(read);
+        } catch (JobCollator.JobBusyException e) {
+            line.count("busyRetries", 1);
+            return Optional.of(new QueueBatch.ItemFailure(message.id()));
+        }
+        line.count(metricOf(outcome), 1);
+        if (outcome == JobCollator.Outcome.SUCCEEDED || outcome == JobCollator.Outcome.FAILED) {
+            line.millis("collateMs", (System.nanoTime() - started) / 1_000_000);
+            ended.add(read.jobId() + " " + outcome.name());
+        }
+        return Optional.empty();
+    }
+
+    private static List<QueueMessage> messagesOf(SQSEvent event) {
+        return event.getRecords().stream().map(m -> new QueueMessage(m.getMessageId(), m.getBody())).toList();
+    }
+
+    private static SQSBatchResponse responseOf(QueueBatch.Result batch) {
+        return new SQSBatchResponse(batch.failures().stream()
+                .map(f -> new SQSBatchResponse.BatchItemFailure(f.messageId())).toList());
     }
 
     /** RECORDED → chunksRecorded, SUCCEEDED → jobsSucceeded, ALREADY_ENDED → alreadyEnded, ... */
@@ -119,14 +128,5 @@ public final class ResultsWriterHandler implements RequestHandler<SQSEvent, SQSB
             case ALREADY_ENDED -> "alreadyEnded";
             case IGNORED -> "ignored";
         };
-    }
-
-    /** The job a message is about, for the line; null when the body is not the JSON it should be. */
-    private static String jobIdOf(String body) {
-        try {
-            return JsonCodec.mapper().readTree(body).path("jobId").asText(null);
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
     }
 }
