@@ -92,11 +92,6 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     @Override
-    public void write(String key, Path file) {
-        s3.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromFile(file));
-    }
-
-    @Override
     public boolean writeIfAbsent(String key, byte[] content) {
         return conditionalPut(PutObjectRequest.builder().bucket(bucket).key(key).ifNoneMatch("*").build(), content);
     }

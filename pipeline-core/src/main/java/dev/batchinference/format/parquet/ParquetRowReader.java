@@ -1,16 +1,12 @@
 package dev.batchinference.format.parquet;
 
 import dev.batchinference.format.ColumnMapping;
-import dev.batchinference.format.FeatureValues;
 import dev.batchinference.format.RowReader;
 import java.io.IOException;
-import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ColumnReader;
@@ -28,8 +24,6 @@ import org.apache.parquet.io.api.Converter;
 import org.apache.parquet.io.api.GroupConverter;
 import org.apache.parquet.io.api.PrimitiveConverter;
 import org.apache.parquet.schema.LogicalTypeAnnotation.DecimalLogicalTypeAnnotation;
-import org.apache.parquet.schema.LogicalTypeAnnotation.IntLogicalTypeAnnotation;
-import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType;
 import org.apache.parquet.schema.Type;
@@ -62,7 +56,7 @@ public final class ParquetRowReader implements RowReader {
     private final String createdBy;
     private final List<String> featureNames;
     /** per flat column: how its values become a float, or null if it feeds no feature */
-    private final FeatureValue[] asFeature;
+    private final ParquetFeatureValue[] asFeature;
     private final boolean[] passedThrough;
     /** per feature, per pass-through column: its flat column, or for pass-through -1 - its nested field */
     private final int[] featureColumns;
@@ -119,13 +113,13 @@ public final class ParquetRowReader implements RowReader {
             file.setRequestedSchema(new MessageType(schema.getName(),
                     schema.getFields().stream().filter(projected::contains).toList()));
 
-            this.asFeature = new FeatureValue[flatFields.size()];
+            this.asFeature = new ParquetFeatureValue[flatFields.size()];
             this.passedThrough = new boolean[flatFields.size()];
             this.featureColumns = new int[featureNames.size()];
             for (int f = 0; f < featureColumns.length; f++) {
                 int column = flat.getFieldIndex(featureNames.get(f));
                 featureColumns[f] = column;
-                asFeature[column] = FeatureValue.of(flat.getType(column).asPrimitiveType());
+                asFeature[column] = ParquetFeatureValue.of(flat.getType(column).asPrimitiveType());
             }
             this.passThroughColumns = new int[passThroughNames.size()];
             for (int p = 0; p < passThroughColumns.length; p++) {
@@ -189,7 +183,7 @@ public final class ParquetRowReader implements RowReader {
             ColumnReader column = readers[r];
             int c = perValueColumns[r];
             boolean present = column.getCurrentDefinitionLevel() == column.getDescriptor().getMaxDefinitionLevel();
-            FeatureValue feature = asFeature[c];
+            ParquetFeatureValue feature = asFeature[c];
             if (feature != null) {
                 if (present) {
                     float value = feature.read(column);
@@ -340,102 +334,6 @@ public final class ParquetRowReader implements RowReader {
                 text.append(i == 0 ? "" : ",").append(row.getValueToString(field, i).trim());
             }
             return text.toString();
-        }
-    }
-
-    /** How one column's values become a model input: NaN where a value is not a finite float. */
-    private abstract static class FeatureValue {
-        abstract float read(ColumnReader column);
-
-        /** Why the current value gave NaN. */
-        String problem(ColumnReader column) {
-            return "not a finite float (" + kind() + ")";
-        }
-
-        abstract String kind();
-
-        static FeatureValue of(PrimitiveType type) {
-            LogicalTypeAnnotation logical = type.getLogicalTypeAnnotation();
-            int scale = logical instanceof DecimalLogicalTypeAnnotation d ? d.getScale() : -1;
-            boolean unsigned = logical instanceof IntLogicalTypeAnnotation i && !i.isSigned();
-            return switch (type.getPrimitiveTypeName()) {
-                case INT32 -> scale >= 0 ? decimal(c -> BigInteger.valueOf(c.getInteger()), scale)
-                        : unsigned ? finite(c -> (float) Integer.toUnsignedLong(c.getInteger()), "integer")
-                        : finite(c -> (float) c.getInteger(), "integer");
-                case INT64 -> scale >= 0 ? decimal(c -> BigInteger.valueOf(c.getLong()), scale)
-                        : unsigned ? finite(c -> new BigDecimal(Long.toUnsignedString(c.getLong())).floatValue(), "long")
-                        : finite(c -> (float) c.getLong(), "long");
-                case FLOAT -> finite(ColumnReader::getFloat, "float");
-                case DOUBLE -> finite(c -> (float) c.getDouble(), "double");
-                case BOOLEAN -> finite(c -> c.getBoolean() ? 1f : 0f, "boolean");
-                case BINARY, FIXED_LEN_BYTE_ARRAY -> scale >= 0
-                        ? decimal(c -> new BigInteger(c.getBinary().getBytesUnsafe()), scale)
-                        : logical instanceof LogicalTypeAnnotation.StringLogicalTypeAnnotation
-                                || logical instanceof LogicalTypeAnnotation.EnumLogicalTypeAnnotation
-                                || logical instanceof LogicalTypeAnnotation.JsonLogicalTypeAnnotation ? new Text()
-                        : notANumber(type);
-                case INT96 -> notANumber(type);
-            };
-        }
-
-        private interface Read {
-            float read(ColumnReader column);
-        }
-
-        private static FeatureValue finite(Read read, String kind) {
-            return new FeatureValue() {
-                @Override
-                float read(ColumnReader column) {
-                    float value = read.read(column);
-                    return Float.isInfinite(value) ? Float.NaN : value;
-                }
-
-                @Override
-                String kind() {
-                    return kind;
-                }
-            };
-        }
-
-        private static FeatureValue decimal(java.util.function.Function<ColumnReader, BigInteger> unscaled, int scale) {
-            return finite(c -> new BigDecimal(unscaled.apply(c), scale).floatValue(), "bigdecimal");
-        }
-
-        private static FeatureValue notANumber(PrimitiveType type) {
-            return new FeatureValue() {
-                @Override
-                float read(ColumnReader column) {
-                    return Float.NaN;
-                }
-
-                @Override
-                String problem(ColumnReader column) {
-                    return "not a number (" + kind() + ")";
-                }
-
-                @Override
-                String kind() {
-                    return type.getPrimitiveTypeName().name().toLowerCase(Locale.ROOT);
-                }
-            };
-        }
-
-        /** Text columns: numbers written as text, parsed as a CSV cell would be. */
-        private static final class Text extends FeatureValue {
-            @Override
-            float read(ColumnReader column) {
-                return FeatureValues.parseFinite(column.getBinary().toStringUsingUTF8());
-            }
-
-            @Override
-            String problem(ColumnReader column) {
-                return FeatureValues.problemWith(column.getBinary().toStringUsingUTF8());
-            }
-
-            @Override
-            String kind() {
-                return "text";
-            }
         }
     }
 
