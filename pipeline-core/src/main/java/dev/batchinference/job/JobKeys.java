@@ -3,7 +3,7 @@ package dev.batchinference.job;
 import dev.batchinference.format.OutputFormat;
 
 /**
- * The bucket layout (a contract, see DESIGN.md): where inputs, models, job state and outputs live.
+ * The bucket layout (a contract: docs/design.md): where inputs, job state and outputs live; models are in {@code ModelKeys}.
  */
 public final class JobKeys {
     public static final String INCOMING = "incoming/";

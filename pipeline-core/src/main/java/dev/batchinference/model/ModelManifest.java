@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A model's {@code manifest.json} (a contract, see DESIGN.md): its files with checksums, the input
+ * A model's {@code manifest.json} (a contract: docs/design.md): its files with checksums, the input
  * tensor, the feature columns in tensor order, which outputs hold the label and the probabilities,
  * and the class names.
  */
