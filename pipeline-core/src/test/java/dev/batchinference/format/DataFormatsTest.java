@@ -8,7 +8,6 @@ import dev.batchinference.config.PipelineConfig.DataSettings;
 import dev.batchinference.config.PipelineConfig.Limits;
 import dev.batchinference.failure.FailureReason;
 import dev.batchinference.format.ChunkLimits;
-import dev.batchinference.format.csv.CsvChunkPlanner;
 import dev.batchinference.ingest.JobIngestor.Outcome;
 import dev.batchinference.job.JobKeys;
 import dev.batchinference.job.JobState;

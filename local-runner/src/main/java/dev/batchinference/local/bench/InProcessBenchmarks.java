@@ -5,8 +5,6 @@ import dev.batchinference.config.PipelineConfig;
 import dev.batchinference.format.ColumnMapping;
 import dev.batchinference.format.ColumnSelection;
 import dev.batchinference.format.RowReader;
-import dev.batchinference.format.csv.CsvRowReader;
-import dev.batchinference.format.parquet.ParquetRowReader;
 import dev.batchinference.json.JsonCodec;
 import dev.batchinference.layout.Formats;
 import dev.batchinference.model.ModelStore;

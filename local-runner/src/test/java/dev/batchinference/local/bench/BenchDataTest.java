@@ -2,7 +2,6 @@ package dev.batchinference.local.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.batchinference.config.PipelineConfig;
 import dev.batchinference.format.ChunkLimits;
 import dev.batchinference.format.parquet.ParquetPlanner;
 import dev.batchinference.testing.ParquetFiles;
