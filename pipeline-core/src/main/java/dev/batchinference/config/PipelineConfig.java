@@ -1,8 +1,9 @@
 package dev.batchinference.config;
 
+import dev.batchinference.format.ChunkLimits;
 import dev.batchinference.format.ColumnSelection;
+import dev.batchinference.format.Compression;
 import dev.batchinference.format.OutputFormat;
-import dev.batchinference.format.ParquetSupport;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -63,8 +64,8 @@ public record PipelineConfig(
             COLLATE_LEASE_SECONDS, STALLED_JOB_SECONDS, CSV_DELIMITER, OUTPUT_FORMAT, PARQUET_COMPRESSION, FEATURE_COLUMNS, PASS_THROUGH,
             MAX_REJECTED_PERCENT, MAX_REJECTED_ROWS, MAX_RECORD_BYTES, MAX_UNCOMPRESSED_BYTES, MAX_ROW_GROUP_BYTES);
 
-    public static final long DEFAULT_CHUNK_MAX_ROWS = 200_000;
-    public static final long DEFAULT_CHUNK_MAX_BYTES = 32L * 1024 * 1024;
+    public static final long DEFAULT_CHUNK_MAX_ROWS = ChunkLimits.DEFAULT_MAX_ROWS;
+    public static final long DEFAULT_CHUNK_MAX_BYTES = ChunkLimits.DEFAULT_MAX_BYTES;
     public static final int DEFAULT_INFERENCE_BATCH_ROWS = 2048;
     /** Lambda's longest run: a collation lock older than this belongs to a writer that died. */
     public static final Duration DEFAULT_COLLATE_LEASE = Duration.ofMinutes(15);
@@ -87,7 +88,7 @@ public record PipelineConfig(
 
         static DataSettings from(Map<String, String> env) {
             String compression = env.getOrDefault(PARQUET_COMPRESSION, "snappy");
-            ParquetSupport.codec(compression); // a bad value fails at start-up, not in the middle of a job
+            Compression.parse(compression); // a bad value fails at start-up, not in the middle of a job
             return new DataSettings(delimiter(env.get(CSV_DELIMITER)), OutputFormat.parse(env.get(OUTPUT_FORMAT)),
                     compression, new ColumnSelection(ColumnSelection.parseFeatureColumns(env.get(FEATURE_COLUMNS)),
                     ColumnSelection.PassThrough.parse(env.get(PASS_THROUGH))));
@@ -184,19 +185,6 @@ public record PipelineConfig(
         @Override
         public String toString() {
             return "Credentials[" + accessKeyId + ", ***]";
-        }
-    }
-
-    /** A chunk ends at the first record boundary after either limit is reached. */
-    public record ChunkLimits(long maxRows, long maxBytes) {
-        public ChunkLimits {
-            if (maxRows < 1 || maxBytes < 1) {
-                throw new IllegalArgumentException("chunk limits must be positive: rows=" + maxRows + " bytes=" + maxBytes);
-            }
-        }
-
-        public static ChunkLimits defaults() {
-            return new ChunkLimits(DEFAULT_CHUNK_MAX_ROWS, DEFAULT_CHUNK_MAX_BYTES);
         }
     }
 

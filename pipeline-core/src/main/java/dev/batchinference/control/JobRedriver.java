@@ -1,9 +1,9 @@
 package dev.batchinference.control;
 
-import dev.batchinference.job.ChunkRange;
+import dev.batchinference.failure.FailureReason;
+import dev.batchinference.format.ChunkRange;
 import dev.batchinference.job.ChunkResult;
 import dev.batchinference.job.ChunkTask;
-import dev.batchinference.job.FailureReason;
 import dev.batchinference.job.JobKeys;
 import dev.batchinference.job.JobPlan;
 import dev.batchinference.job.JobState;
@@ -11,6 +11,7 @@ import dev.batchinference.job.JobStore;
 import dev.batchinference.job.JobSummary;
 import dev.batchinference.job.ResultMessage;
 import dev.batchinference.json.JsonCodec;
+import dev.batchinference.json.RecordJson;
 import dev.batchinference.queue.MessageSender;
 import dev.batchinference.storage.ObjectStore;
 import java.time.Clock;
@@ -69,19 +70,19 @@ public final class JobRedriver {
         Instant now = clock.instant();
         Redrive redrive;
         if (plan.isRejected()) {
-            resultsQueue.send(JsonCodec.write(ResultMessage.jobRejected(jobId, plan.failure())));
+            resultsQueue.send(RecordJson.write(ResultMessage.jobRejected(jobId, plan.failure())));
             redrive = new Redrive(jobId, cause, now, List.of(), false, true);
         } else {
             Set<Integer> done = jobs.doneKeys(jobId).stream().map(JobRedriver::chunkOf).collect(Collectors.toSet());
             List<ChunkRange> missing = plan.chunks().stream().filter(c -> !done.contains(c.index())).toList();
             boolean collate = false;
             if (!missing.isEmpty()) {
-                workQueue.send(missing.stream().map(c -> JsonCodec.write(ChunkTask.of(jobId, c))).toList());
+                workQueue.send(missing.stream().map(c -> RecordJson.write(ChunkTask.of(jobId, c))).toList());
             } else if (!plan.chunks().isEmpty()) {
                 // every chunk is done, the job has not ended: the collation is what went missing
                 int last = plan.chunks().get(plan.chunks().size() - 1).index();
                 ChunkResult result = jobs.doneChunk(JobKeys.done(jobId, last)).orElseThrow();
-                resultsQueue.send(JsonCodec.write(ResultMessage.chunkDone(jobId, result)));
+                resultsQueue.send(RecordJson.write(ResultMessage.chunkDone(jobId, result)));
                 collate = true;
             }
             redrive = new Redrive(jobId, cause, now, missing.stream().map(ChunkRange::index).toList(), collate, false);

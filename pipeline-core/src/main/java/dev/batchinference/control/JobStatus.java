@@ -1,7 +1,7 @@
 package dev.batchinference.control;
 
+import dev.batchinference.failure.FailureReason;
 import dev.batchinference.job.ChunkResult;
-import dev.batchinference.job.FailureReason;
 import dev.batchinference.job.JobKeys;
 import dev.batchinference.job.JobListing;
 import dev.batchinference.job.JobPlan;

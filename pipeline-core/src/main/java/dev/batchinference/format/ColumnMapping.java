@@ -1,7 +1,7 @@
 package dev.batchinference.format;
 
-import dev.batchinference.job.FailureReason;
-import dev.batchinference.job.PipelineException;
+import dev.batchinference.failure.FailureReason;
+import dev.batchinference.failure.PipelineException;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,7 +1,7 @@
 package dev.batchinference.format;
 
-import dev.batchinference.job.FailureReason;
-import dev.batchinference.job.PipelineException;
+import dev.batchinference.failure.FailureReason;
+import dev.batchinference.failure.PipelineException;
 import java.util.Locale;
 
 /** The input formats the pipeline reads, known by the key's extension. */

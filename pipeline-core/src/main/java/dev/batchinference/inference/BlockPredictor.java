@@ -1,5 +1,10 @@
 package dev.batchinference.inference;
 
+import dev.batchinference.format.ByteBlock;
+import dev.batchinference.format.PredictionWriter;
+import dev.batchinference.format.RowBlocks;
+import dev.batchinference.format.RowReader;
+import dev.batchinference.format.UnreadableRecordException;
 import dev.batchinference.model.OnnxModel;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -126,7 +131,7 @@ final class BlockPredictor {
     }
 
     private void decode(RowReader rows, Block block, FloatBuffer tensor, PredictionWriter out) throws IOException {
-        PredictionWriter encoder = out.encoderInto(block.encodedBytes());
+        PredictionWriter encoder = out.encoderInto(block.encodedBytes()).orElse(null);
         block.encoded = encoder == null ? null : block.encodedBytes();
         int features = model.featureCount();
         Object[][] passThrough = block.passThrough();

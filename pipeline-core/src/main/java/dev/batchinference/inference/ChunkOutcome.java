@@ -1,7 +1,7 @@
 package dev.batchinference.inference;
 
+import dev.batchinference.failure.FailureReason;
 import dev.batchinference.job.ChunkResult;
-import dev.batchinference.job.FailureReason;
 
 /**
  * What became of one chunk task: predicted (with its result), skipped as a duplicate, or failed for

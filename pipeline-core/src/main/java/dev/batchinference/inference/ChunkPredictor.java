@@ -1,5 +1,8 @@
 package dev.batchinference.inference;
 
+import dev.batchinference.format.PredictionWriter;
+import dev.batchinference.format.RowBlocks;
+import dev.batchinference.format.RowReader;
 import dev.batchinference.job.ChunkResult;
 import dev.batchinference.model.OnnxModel;
 import java.io.IOException;
@@ -9,6 +12,7 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import org.apache.commons.csv.CSVPrinter;
@@ -25,8 +29,6 @@ import org.apache.commons.csv.CSVPrinter;
  * Runtime reads without a copy.
  */
 public final class ChunkPredictor {
-    /** Columns of an errors file. In a chunk's errors part the row number counts within the chunk. */
-    public static final List<String> ERROR_COLUMNS = List.of("row", "column", "reason");
     private static final int BATCHES_IN_FLIGHT = 3;
 
     private final OnnxModel model;
@@ -56,10 +58,10 @@ public final class ChunkPredictor {
 
     /** Predicts every row; rejected rows are written to {@code rejects} as (row within chunk, column, reason). */
     public ChunkResult predict(int chunk, RowReader rows, PredictionWriter out, CSVPrinter rejects) {
-        RowBlocks blocks = rows.blocks();
-        if (blocks != null) {
+        Optional<RowBlocks> blocks = rows.blocks();
+        if (blocks.isPresent()) {
             Totals totals = new BlockPredictor(model, passThroughColumns, batchRows, decoders)
-                    .predict(chunk, blocks, out, rejects);
+                    .predict(chunk, blocks.get(), out, rejects);
             return new ChunkResult(chunk, totals.rowsIn, totals.rowsIn - totals.rejected, totals.rejected,
                     (totals.readNanos + totals.parseNanos) / 1_000_000, totals.inferNanos / 1_000_000,
                     totals.writeNanos / 1_000_000);

@@ -1,28 +1,19 @@
 package dev.batchinference.inference;
 
+import dev.batchinference.failure.FailureReason;
+import dev.batchinference.failure.PipelineException;
 import dev.batchinference.format.ColumnMapping;
-import dev.batchinference.format.CsvPredictionWriter;
-import dev.batchinference.format.CsvRowReader;
-import dev.batchinference.format.InputFormat;
-import dev.batchinference.format.ObjectStoreInputFile;
-import dev.batchinference.format.OutputFormat;
-import dev.batchinference.format.ParquetPredictionWriter;
-import dev.batchinference.format.ParquetRowReader;
-import dev.batchinference.format.ParquetSupport;
-import dev.batchinference.format.PredictionSchema;
-import dev.batchinference.job.ChunkRange;
-import java.util.List;
-import org.apache.commons.csv.CSVPrinter;
-import org.apache.parquet.io.LocalOutputFile;
+import dev.batchinference.format.OutputCsv;
+import dev.batchinference.format.PredictionWriter;
+import dev.batchinference.format.RowReader;
 import dev.batchinference.job.ChunkResult;
 import dev.batchinference.job.ChunkTask;
-import dev.batchinference.job.FailureReason;
 import dev.batchinference.job.JobKeys;
 import dev.batchinference.job.JobPlan;
 import dev.batchinference.job.JobStore;
-import dev.batchinference.job.PipelineException;
 import dev.batchinference.job.ResultMessage;
 import dev.batchinference.json.RecordJson;
+import dev.batchinference.layout.Formats;
 import dev.batchinference.model.ModelCache;
 import dev.batchinference.model.ModelStore;
 import dev.batchinference.model.OnnxModel;
@@ -31,7 +22,6 @@ import dev.batchinference.storage.ObjectChangedException;
 import dev.batchinference.storage.ObjectStore;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -39,6 +29,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.commons.csv.CSVPrinter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -107,10 +98,10 @@ public final class ChunkWorker {
             Path errors = Files.createTempFile("chunk-" + chunk, ".errors.csv");
             try {
                 ChunkResult result;
-                try (RowReader rows = openRows(plan, task.chunk(), mapping);
-                     PredictionWriter out = openPredictions(layout, predictions, plan.manifest().labels());
+                try (RowReader rows = Formats.openChunk(store, plan, task.chunk());
+                     PredictionWriter out = Formats.openPart(layout, predictions, plan.manifest().labels());
                      Writer rejected = writer(errors);
-                     CSVPrinter rejects = new CSVPrinter(rejected, CsvPredictionWriter.FORMAT)) {
+                     CSVPrinter rejects = new CSVPrinter(rejected, OutputCsv.FORMAT)) {
                     result = predictor.predict(chunk, rows, out, rejects);
                 }
                 long t0 = System.nanoTime();
@@ -135,27 +126,6 @@ public final class ChunkWorker {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /** Only the chunk's rows: its byte range of the pinned input, or the object ingest staged for it. */
-    private RowReader openRows(JobPlan plan, ChunkRange chunk, ColumnMapping mapping) throws IOException {
-        JobPlan.Layout layout = plan.layout();
-        if (layout.format() == InputFormat.PARQUET) {
-            return new ParquetRowReader(new ObjectStoreInputFile(store, plan.input().key(), plan.input().etag(),
-                    plan.input().size()), chunk.startByte(), chunk.endByte(), mapping);
-        }
-        InputStream in = chunk.source() != null ? store.read(chunk.source())
-                : store.read(plan.input().key(), plan.input().etag(), chunk.startByte(), chunk.endByte());
-        return new CsvRowReader(in, layout.delimiter(), mapping);
-    }
-
-    private static PredictionWriter openPredictions(JobPlan.Layout layout, Path file, List<String> labels)
-            throws IOException {
-        if (layout.output() == OutputFormat.PARQUET) {
-            return new ParquetPredictionWriter(new LocalOutputFile(file), PredictionSchema.parse(layout.outputSchema()),
-                    ParquetSupport.codec(layout.compression()));
-        }
-        return new CsvPredictionWriter(new java.io.BufferedOutputStream(Files.newOutputStream(file), 1 << 16), labels);
     }
 
     private JobPlan plan(String jobId) {

@@ -1,26 +1,19 @@
 package dev.batchinference.inference;
 
 import ai.onnxruntime.OrtEnvironment;
-import dev.batchinference.format.ColumnMapping;
-import dev.batchinference.format.CsvPredictionWriter;
-import dev.batchinference.format.CsvRowReader;
-import dev.batchinference.job.ChunkRange;
+import dev.batchinference.format.ChunkRange;
 import dev.batchinference.job.ChunkResult;
 import dev.batchinference.job.ChunkTask;
 import dev.batchinference.job.ResultMessage;
 import dev.batchinference.json.RecordJson;
+import dev.batchinference.layout.Formats;
 import dev.batchinference.model.ModelCache;
 import dev.batchinference.model.ModelStore;
 import dev.batchinference.model.OnnxModel;
 import dev.batchinference.observability.InvocationLog;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -62,33 +55,10 @@ public final class WorkerWarmUp {
             String task = RecordJson.write(ChunkTask.of("warm-up", new ChunkRange(0, 0, 1)));
             RecordJson.read(task, ChunkTask.class);
             RecordJson.write(ResultMessage.chunkDone("warm-up", new ChunkResult(0, 1, 1, 0, 0, 0, 0)));
-            predictCsvWithoutAModel();
+            Formats.warmUp();
             InvocationLog.to("warm-up", InvocationLog.DEFAULT_NAMESPACE, line -> { }).start(null).count("rows", 1).emit();
         } catch (RuntimeException | LinkageError e) {
             log().warn("warm-up stopped early (the first chunk will load what is left): {}", e.toString());
-        }
-    }
-
-    /** The CSV path's classes: a block of two records read and an output row written, to nowhere. */
-    private static void predictCsvWithoutAModel() {
-        ColumnMapping mapping = ColumnMapping.of(List.of("id", "x"), List.of("x"), List.of("id"));
-        byte[] csv = "a,1.5\nb,\"2\"\n".getBytes(StandardCharsets.UTF_8);
-        FloatBuffer tensor = ByteBuffer.allocateDirect(Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
-        Object[] passThrough = new Object[1];
-        try (CsvRowReader csvRows = new CsvRowReader(new ByteArrayInputStream(csv), ',', mapping);
-             PredictionWriter out = new CsvPredictionWriter(OutputStream.nullOutputStream(), List.of("no", "yes"))) {
-            RowBlocks blocks = csvRows.blocks();
-            ByteBlock block = new ByteBlock(64);
-            while (blocks.fill(block)) {
-                RowReader rows = blocks.rows(block);
-                while (rows.next()) {
-                    rows.readFeatures(tensor, 0);
-                    rows.readPassThrough(passThrough);
-                    out.encoderInto(OutputStream.nullOutputStream()).write(passThrough, "yes", new float[] {0.25f, 0.75f}, 0);
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

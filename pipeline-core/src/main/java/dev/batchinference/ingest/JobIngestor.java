@@ -1,35 +1,25 @@
 package dev.batchinference.ingest;
 
-import dev.batchinference.config.PipelineConfig.ChunkLimits;
 import dev.batchinference.config.PipelineConfig.DataSettings;
 import dev.batchinference.config.PipelineConfig.Limits;
-import dev.batchinference.format.InputFormat;
-import dev.batchinference.format.ObjectStoreInputFile;
-import dev.batchinference.format.OutputFormat;
-import dev.batchinference.format.ParquetPlanner;
-import dev.batchinference.format.PredictionSchema;
-import dev.batchinference.job.ChunkRange;
-import dev.batchinference.job.JobPlan.Layout;
-import java.util.List;
-import java.util.zip.GZIPInputStream;
-import org.apache.parquet.schema.Type;
+import dev.batchinference.failure.PipelineException;
+import dev.batchinference.format.ChunkLimits;
 import dev.batchinference.format.ColumnMapping;
-import dev.batchinference.format.CsvChunkPlanner;
+import dev.batchinference.format.InputFormat;
+import dev.batchinference.format.OutputFormat;
 import dev.batchinference.job.ChunkTask;
-import dev.batchinference.job.FailureReason;
 import dev.batchinference.job.InputObject;
 import dev.batchinference.job.JobId;
 import dev.batchinference.job.JobKeys;
 import dev.batchinference.job.JobPlan;
+import dev.batchinference.job.JobPlan.Layout;
 import dev.batchinference.job.JobStore;
-import dev.batchinference.job.PipelineException;
 import dev.batchinference.job.ResultMessage;
-import dev.batchinference.json.JsonCodec;
+import dev.batchinference.json.RecordJson;
+import dev.batchinference.layout.Formats;
 import dev.batchinference.model.ModelStore;
 import dev.batchinference.queue.MessageSender;
-import dev.batchinference.storage.ObjectChangedException;
 import dev.batchinference.storage.ObjectStore;
-import java.io.InputStream;
 import java.time.Clock;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -73,13 +63,6 @@ public final class JobIngestor {
         this.clock = clock;
     }
 
-    /** Ingest as a function's environment configures it. */
-    public static JobIngestor of(dev.batchinference.config.PipelineServices services, Clock clock) {
-        dev.batchinference.config.PipelineConfig config = services.config();
-        return new JobIngestor(config.bucket(), services.store(), services.models(), services.workQueue(),
-                services.resultsQueue(), config.chunkLimits(), config.data(), config.limits(), clock);
-    }
-
     /** Ingests one object by its decoded key; safe to call again for the same object version. */
     public Outcome ingest(String key) {
         if (!JobKeys.isIncoming(key)) {
@@ -118,80 +101,21 @@ public final class JobIngestor {
         try {
             InputFormat format = InputFormat.of(input.key());
             ModelStore.ResolvedModel model = models.resolveCurrent(input.modelName());
-            Layout layout;
-            List<ChunkRange> chunks;
-            if (format == InputFormat.PARQUET) {
-                ParquetPlanner.ParquetPlan parquet = new ParquetPlanner(limits, safety.maxRowGroupBytes()).plan(
-                        new ObjectStoreInputFile(store, input.key(), input.etag(), input.size()));
-                ColumnMapping mapping = ColumnMapping.plan(parquet.columns(), model.manifest().features(), data.columns());
-                ParquetPlanner.checkFeatureTypes(parquet.schema(), mapping.featureColumnNames());
-                List<Type> types = mapping.passThroughColumnNames().stream()
-                        .map(c -> ParquetPlanner.columnType(parquet.schema(), c)).toList();
-                layout = layout(format, parquet.columns(), ',', mapping, model, types);
-                chunks = parquet.chunks();
-            } else {
-                CsvChunkPlanner.CsvPlan csv = planCsv(jobId, input, format);
-                ColumnMapping mapping = ColumnMapping.plan(csv.header(), model.manifest().features(), data.columns());
-                layout = layout(format, csv.header(), csv.delimiter(), mapping, model, null);
-                chunks = csv.chunks();
-            }
-            return new JobPlan(jobId, input, model.ref(), model.manifest(), layout, chunks, clock.instant(), null);
+            Formats.PlannedInput planned = Formats.plan(store, jobId, input, limits, safety, data.delimiter());
+            ColumnMapping mapping = planned.map(model.manifest().features(), data.columns());
+            Layout layout = planned.layout(mapping, data.outputFormat().orElse(OutputFormat.matching(format)),
+                    data.parquetCompression(), model.manifest().labels());
+            return new JobPlan(jobId, input, model.ref(), model.manifest(), layout, planned.chunks(), clock.instant(), null);
         } catch (PipelineException e) {
             return JobPlan.rejected(jobId, input, e.toFailure(), clock.instant());
         }
     }
 
-    private CsvChunkPlanner.CsvPlan planCsv(String jobId, InputObject input, InputFormat format) {
-        Character delimiter = data.delimiter() != null ? data.delimiter() : InputFormat.delimiterImpliedBy(input.key());
-        CsvChunkPlanner planner = new CsvChunkPlanner(limits, delimiter, safety.maxRecordBytes(),
-                format == InputFormat.CSV_GZIP ? safety.maxUncompressedBytes() : Long.MAX_VALUE);
-        try (InputStream in = store.read(input.key(), input.etag(), 0, input.size())) {
-            if (format == InputFormat.CSV) {
-                return planner.plan(in);
-            }
-            // gzip cannot be read from the middle: decompress once here, and stage each chunk as its own object
-            try (InputStream unzipped = new GZIPInputStream(in, 64 * 1024)) {
-                return planner.plan(unzipped, new CsvChunkPlanner.ChunkStager() {
-                    @Override
-                    public ObjectStore.AbortableOutputStream open(int chunk) {
-                        return store.create(JobKeys.staged(jobId, chunk));
-                    }
-
-                    @Override
-                    public String keyOf(int chunk) {
-                        return JobKeys.staged(jobId, chunk);
-                    }
-                });
-            }
-        } catch (ObjectChangedException e) {
-            throw new PipelineException(FailureReason.INPUT_CHANGED, "the input was overwritten while it was planned");
-        } catch (java.io.IOException | java.io.UncheckedIOException e) {
-            Throwable cause = e instanceof java.io.UncheckedIOException ? e.getCause() : e;
-            if (format == InputFormat.CSV_GZIP
-                    && (cause instanceof java.util.zip.ZipException || cause instanceof java.io.EOFException)) {
-                throw new PipelineException(FailureReason.UNREADABLE_INPUT, "not a complete gzip file: "
-                        + cause.getMessage());
-            }
-            throw e instanceof java.io.UncheckedIOException u ? u : new java.io.UncheckedIOException((java.io.IOException) e);
-        }
-    }
-
-    private Layout layout(InputFormat format, List<String> columns, char delimiter, ColumnMapping mapping,
-                          ModelStore.ResolvedModel model, List<Type> passThroughTypes) {
-        OutputFormat output = data.outputFormat().orElse(OutputFormat.matching(format));
-        String outputSchema = output == OutputFormat.PARQUET
-                ? PredictionSchema.of(mapping.outputHeader(model.manifest().labels()), passThroughTypes,
-                        mapping.passThroughColumns().length).toString()
-                : null;
-        return new Layout(format, columns, delimiter, mapping.featureColumnNames(), mapping.passThroughColumnNames(),
-                output, data.parquetCompression(), outputSchema);
-    }
-
     private void dispatch(JobPlan plan) {
         if (plan.isRejected()) {
-            resultsQueue.send(JsonCodec.write(ResultMessage.jobRejected(plan.jobId(), plan.failure())));
+            resultsQueue.send(RecordJson.write(ResultMessage.jobRejected(plan.jobId(), plan.failure())));
             return;
         }
-        workQueue.send(plan.chunks().stream().map(c -> JsonCodec.write(ChunkTask.of(plan.jobId(), c))).toList());
+        workQueue.send(plan.chunks().stream().map(c -> RecordJson.write(ChunkTask.of(plan.jobId(), c))).toList());
     }
 }

@@ -1,17 +1,18 @@
 package dev.batchinference.ingest;
 
 import dev.batchinference.control.JobRedriver;
+import dev.batchinference.failure.FailureReason;
+import dev.batchinference.failure.JobFailure;
+import dev.batchinference.failure.PipelineException;
 import dev.batchinference.format.InputFormat;
-import dev.batchinference.job.FailureReason;
 import dev.batchinference.job.InputObject;
-import dev.batchinference.job.JobFailure;
 import dev.batchinference.job.JobId;
 import dev.batchinference.job.JobKeys;
 import dev.batchinference.job.JobListing;
 import dev.batchinference.job.JobSummary;
-import dev.batchinference.job.PipelineException;
 import dev.batchinference.job.ResultMessage;
 import dev.batchinference.json.JsonCodec;
+import dev.batchinference.json.RecordJson;
 import dev.batchinference.queue.MessageSender;
 import dev.batchinference.storage.NoSuchKeyException;
 import dev.batchinference.storage.ObjectStore;
@@ -59,13 +60,6 @@ public final class JobSweeper {
         this.resultsQueue = resultsQueue;
         this.stalledAfter = stalledAfter;
         this.clock = clock;
-    }
-
-    /** The sweep as a function's environment configures it, starting jobs through {@code ingestor}. */
-    public static JobSweeper of(dev.batchinference.config.PipelineServices services, JobIngestor ingestor, Clock clock) {
-        return new JobSweeper(services.config().bucket(), services.store(), ingestor,
-                new JobRedriver(services.store(), services.workQueue(), services.resultsQueue(), clock),
-                services.resultsQueue(), services.config().stalledJobAfter(), clock);
     }
 
     /** A scheduled run: unjobbed inputs started, stalled jobs re-driven or ended. */
@@ -179,7 +173,7 @@ public final class JobSweeper {
                 + " (STALLED_JOB_SECONDS=%d); %d of its chunks were done. See the worker's logs; `pipeline redrive %s`"
                 + " runs the unfinished chunks again", job.lastProgressAt(), job.lastRedriveAt(), stalledAfter.toSeconds(),
                 job.chunksDone(), job.jobId());
-        resultsQueue.send(JsonCodec.write(ResultMessage.jobStalled(job.jobId(), new JobFailure(FailureReason.STALLED,
+        resultsQueue.send(RecordJson.write(ResultMessage.jobStalled(job.jobId(), new JobFailure(FailureReason.STALLED,
                 message))));
         LOG.warn("sweep: job {} stalled; asked the results writer to end it FAILED", job.jobId());
     }

@@ -3,11 +3,10 @@ package dev.batchinference.job;
 import dev.batchinference.format.OutputFormat;
 
 /**
- * The bucket layout (a contract, see DESIGN.md): where inputs, models, job state and outputs live.
+ * The bucket layout (a contract: docs/design.md): where inputs, job state and outputs live; models are in {@code ModelKeys}.
  */
 public final class JobKeys {
     public static final String INCOMING = "incoming/";
-    public static final String MODELS = "models/";
     public static final String JOBS = "jobs/";
     public static final String OUTPUT = "output/";
 
@@ -104,14 +103,6 @@ public final class JobKeys {
 
     public static String errors(String incomingKey) {
         return outputStem(incomingKey) + ".errors.csv";
-    }
-
-    public static String modelPointer(String model) {
-        return MODELS + model + "/current.json";
-    }
-
-    public static String modelVersion(String model, String version) {
-        return MODELS + model + "/versions/" + version + "/";
     }
 
     private static String chunkName(int chunk) {

@@ -1,5 +1,7 @@
 package dev.batchinference.job;
 
+import dev.batchinference.failure.JobFailure;
+import dev.batchinference.format.ChunkRange;
 import dev.batchinference.format.ColumnMapping;
 import dev.batchinference.format.InputFormat;
 import dev.batchinference.format.OutputFormat;

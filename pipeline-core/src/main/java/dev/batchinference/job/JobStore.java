@@ -7,6 +7,7 @@ import dev.batchinference.storage.ObjectStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -19,12 +20,14 @@ public final class JobStore {
         this.store = store;
     }
 
-    /** Writes the plan unless the job already has one; false means another delivery planned it first. */
+    /**
+     * Writes the plan unless the job already has one; false means another delivery planned it first. Written and
+     * read with {@link RecordJson}, not Jackson's object mapping: the plan is on a worker's cold path.
+     */
     public boolean createPlan(JobPlan plan) {
-        return store.writeIfAbsent(JobKeys.plan(plan.jobId()), JsonCodec.writeBytes(plan));
+        return store.writeIfAbsent(JobKeys.plan(plan.jobId()), RecordJson.write(plan).getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Read without Jackson's object mapping ({@link RecordJson}): the plan is on a worker's cold path. */
     public Optional<JobPlan> plan(String jobId) {
         try (InputStream in = store.read(JobKeys.plan(jobId))) {
             return Optional.of(RecordJson.read(in.readAllBytes(), JobPlan.class));
@@ -36,7 +39,7 @@ public final class JobStore {
     }
 
     public void markDispatched(String jobId) {
-        store.write(JobKeys.dispatched(jobId), "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        store.write(JobKeys.dispatched(jobId), "{}".getBytes(StandardCharsets.UTF_8));
     }
 
     public boolean isDispatched(String jobId) {

@@ -1,5 +1,6 @@
 package dev.batchinference.job;
 
+import dev.batchinference.failure.FailureReason;
 import java.time.Instant;
 
 /** The terminal record of a job, written to {@code output/.../<file>.summary.json} (a contract). */

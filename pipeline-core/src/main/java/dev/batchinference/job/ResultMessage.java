@@ -1,5 +1,7 @@
 package dev.batchinference.job;
 
+import dev.batchinference.failure.JobFailure;
+
 /**
  * The results queue's message. {@code CHUNK_DONE} carries a {@link ChunkResult}; {@code CHUNK_FAILED}
  * (a worker met a permanent failure) and {@code JOB_REJECTED} (ingest could not plan the job) carry a

@@ -1,6 +1,7 @@
 package dev.batchinference.json;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.jr.annotationsupport.JacksonAnnotationExtension;
 import com.fasterxml.jackson.jr.ob.JSON;
 import java.io.IOException;
@@ -35,6 +36,15 @@ public final class RecordJson {
     public static <T extends Record> T read(byte[] json, Class<T> type) {
         try {
             return JR.beanFrom(type, json);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Reads a record from a parser's tokens, such as those of a tree read before ({@code JsonNode.traverse()}). */
+    public static <T extends Record> T read(JsonParser tokens, Class<T> type) {
+        try {
+            return JR.beanFrom(type, tokens);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

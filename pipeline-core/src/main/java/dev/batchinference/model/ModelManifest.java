@@ -1,14 +1,14 @@
 package dev.batchinference.model;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import dev.batchinference.job.FailureReason;
-import dev.batchinference.job.PipelineException;
+import dev.batchinference.failure.FailureReason;
+import dev.batchinference.failure.PipelineException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * A model's {@code manifest.json} (a contract, see DESIGN.md): its files with checksums, the input
+ * A model's {@code manifest.json} (a contract: docs/design.md): its files with checksums, the input
  * tensor, the feature columns in tensor order, which outputs hold the label and the probabilities,
  * and the class names.
  */

@@ -1,8 +1,7 @@
 package dev.batchinference.model;
 
-import dev.batchinference.job.FailureReason;
-import dev.batchinference.job.JobKeys;
-import dev.batchinference.job.PipelineException;
+import dev.batchinference.failure.FailureReason;
+import dev.batchinference.failure.PipelineException;
 import dev.batchinference.json.JsonCodec;
 import dev.batchinference.storage.NoSuchKeyException;
 import dev.batchinference.storage.ObjectStore;
@@ -38,17 +37,17 @@ public final class ModelStore {
     /** The current version of a model; what a new job pins. */
     public ResolvedModel resolveCurrent(String name) {
         ModelPointer pointer;
-        try (InputStream in = store.read(JobKeys.modelPointer(name))) {
+        try (InputStream in = store.read(ModelKeys.pointer(name))) {
             pointer = JsonCodec.read(in.readAllBytes(), ModelPointer.class);
         } catch (NoSuchKeyException e) {
             throw new PipelineException(FailureReason.UNKNOWN_MODEL, "no model named '" + name + "': "
-                    + JobKeys.modelPointer(name) + " does not exist (publish the model first)");
+                    + ModelKeys.pointer(name) + " does not exist (publish the model first)");
         } catch (IOException | UncheckedIOException e) {
-            throw new PipelineException(FailureReason.MODEL_INVALID, JobKeys.modelPointer(name)
+            throw new PipelineException(FailureReason.MODEL_INVALID, ModelKeys.pointer(name)
                     + " is not valid JSON: " + jsonProblem(e));
         }
         if (pointer.version() == null) {
-            throw new PipelineException(FailureReason.MODEL_INVALID, JobKeys.modelPointer(name) + " names no version");
+            throw new PipelineException(FailureReason.MODEL_INVALID, ModelKeys.pointer(name) + " names no version");
         }
         ModelManifest manifest = readManifest(name, pointer.version());
         String sha256 = manifest.onnxFile().sha256();
@@ -61,7 +60,7 @@ public final class ModelStore {
     }
 
     private ModelManifest readManifest(String name, String version) {
-        String key = JobKeys.modelVersion(name, version) + ModelManifest.MANIFEST_FILE;
+        String key = ModelKeys.version(name, version) + ModelManifest.MANIFEST_FILE;
         try (InputStream in = store.read(key)) {
             return JsonCodec.read(in.readAllBytes(), ModelManifest.class).validated();
         } catch (NoSuchKeyException e) {
@@ -81,7 +80,7 @@ public final class ModelStore {
         if (Files.isRegularFile(cached)) {
             return cached;
         }
-        String key = JobKeys.modelVersion(ref.name(), ref.version()) + manifest.onnxFile().path();
+        String key = ModelKeys.version(ref.name(), ref.version()) + manifest.onnxFile().path();
         try {
             Files.createDirectories(cached.getParent());
             Path partial = Files.createTempFile(cached.getParent(), ref.sha256(), ".part");
@@ -110,8 +109,8 @@ public final class ModelStore {
 
     /** Names of the models in the bucket (those with a current version or any published one), sorted. */
     public java.util.List<String> names() {
-        return store.list(JobKeys.MODELS).stream()
-                .map(k -> k.substring(JobKeys.MODELS.length()))
+        return store.list(ModelKeys.MODELS).stream()
+                .map(k -> k.substring(ModelKeys.MODELS.length()))
                 .filter(rest -> rest.indexOf('/') > 0)
                 .map(rest -> rest.substring(0, rest.indexOf('/')))
                 .distinct().sorted().toList();
@@ -119,7 +118,7 @@ public final class ModelStore {
 
     /** The versions published for a model (those with a manifest), oldest first where they are numbers. */
     public java.util.List<String> versions(String name) {
-        String prefix = JobKeys.MODELS + name + "/versions/";
+        String prefix = ModelKeys.MODELS + name + "/versions/";
         return store.list(prefix).stream()
                 .filter(k -> k.endsWith("/" + ModelManifest.MANIFEST_FILE))
                 .map(k -> k.substring(prefix.length(), k.length() - ModelManifest.MANIFEST_FILE.length() - 1))
@@ -131,7 +130,7 @@ public final class ModelStore {
 
     /** The model's current.json, if it has one. */
     public java.util.Optional<ModelPointer> current(String name) {
-        try (InputStream in = store.read(JobKeys.modelPointer(name))) {
+        try (InputStream in = store.read(ModelKeys.pointer(name))) {
             return java.util.Optional.of(JsonCodec.read(in.readAllBytes(), ModelPointer.class));
         } catch (NoSuchKeyException e) {
             return java.util.Optional.empty();
@@ -152,7 +151,7 @@ public final class ModelStore {
     public ModelRef promote(String name, String version) {
         ModelManifest manifest = readManifest(name, version);
         ModelManifest.ModelFile file = manifest.onnxFile();
-        String key = JobKeys.modelVersion(name, version) + file.path();
+        String key = ModelKeys.version(name, version) + file.path();
         ObjectStore.StoredObject onnx = store.head(key).orElseThrow(() -> new PipelineException(
                 FailureReason.MODEL_FILE_MISSING, "model '" + name + "' version '" + version + "' has no file at " + key));
         if (file.size() > 0 && onnx.size() != file.size()) {
@@ -172,7 +171,7 @@ public final class ModelStore {
             throw new PipelineException(FailureReason.CHECKSUM_MISMATCH, onnxFile + " has sha256 " + sha256
                     + " but its manifest says " + file.sha256());
         }
-        String prefix = JobKeys.modelVersion(manifest.name(), manifest.version());
+        String prefix = ModelKeys.version(manifest.name(), manifest.version());
         store.write(prefix + file.path(), onnxFile);
         store.write(prefix + ModelManifest.MANIFEST_FILE, JsonCodec.writePretty(manifest));
         return new ModelRef(manifest.name(), manifest.version(), sha256);
@@ -180,7 +179,7 @@ public final class ModelStore {
 
     /** Makes a published version current; jobs started before keep the version they pinned. */
     public void promote(ModelRef ref) {
-        store.write(JobKeys.modelPointer(ref.name()), JsonCodec.writePretty(new ModelPointer(ref.version(), ref.sha256())));
+        store.write(ModelKeys.pointer(ref.name()), JsonCodec.writePretty(new ModelPointer(ref.version(), ref.sha256())));
     }
 
     /** Reads a model folder holding {@code manifest.json} and the ONNX file it lists. */

@@ -1,10 +1,10 @@
 package dev.batchinference.results;
 
 import dev.batchinference.config.PipelineConfig.Limits;
+import dev.batchinference.failure.FailureReason;
+import dev.batchinference.failure.JobFailure;
 import dev.batchinference.job.ChunkResult;
 import dev.batchinference.job.ChunkTask;
-import dev.batchinference.job.FailureReason;
-import dev.batchinference.job.JobFailure;
 import dev.batchinference.job.JobKeys;
 import dev.batchinference.job.JobPlan;
 import dev.batchinference.job.JobState;
@@ -65,16 +65,19 @@ public final class JobCollator {
 
     /** Handles a results-queue message, or a chunk task that the work queue dead-lettered. */
     public Outcome handle(String messageBody) {
-        String type;
-        try {
-            type = JsonCodec.mapper().readTree(messageBody).path("type").asText();
-        } catch (java.io.IOException e) {
+        return handle(ResultsQueueMessage.read(messageBody));
+    }
+
+    /** Handles a message read once by the caller, who may have taken its job id for a log line. */
+    public Outcome handle(ResultsQueueMessage message) {
+        if (!message.isJson()) {
             // retrying cannot make it readable: dropping it (loudly) beats blocking the queue
-            LOG.error("dropping a message that is not JSON ({} bytes)", messageBody.length());
+            LOG.error("dropping a message that is not JSON ({} bytes)", message.length());
             return Outcome.IGNORED;
         }
+        String type = message.type();
         if (ChunkTask.TYPE.equals(type)) {
-            ChunkTask task = JsonCodec.read(messageBody, ChunkTask.class);
+            ChunkTask task = message.task();
             if (jobs.isDone(task.jobId(), task.chunk().index())) {
                 return Outcome.IGNORED; // a duplicate of a chunk that did succeed
             }
@@ -82,10 +85,11 @@ public final class JobCollator {
                     + " (bytes " + task.chunk().startByte() + "-" + task.chunk().endByte()
                     + ") kept failing until its retries ran out; see the worker's logs"));
         }
-        ResultMessage message = JsonCodec.read(messageBody, ResultMessage.class);
+        ResultMessage result = message.result();
         return switch (type) {
-            case ResultMessage.CHUNK_DONE -> chunkDone(message.jobId(), message.result());
-            case ResultMessage.CHUNK_FAILED, ResultMessage.JOB_REJECTED, ResultMessage.JOB_STALLED -> fail(message.jobId(), message.failure());
+            case ResultMessage.CHUNK_DONE -> chunkDone(result.jobId(), result.result());
+            case ResultMessage.CHUNK_FAILED, ResultMessage.JOB_REJECTED, ResultMessage.JOB_STALLED ->
+                    fail(result.jobId(), result.failure());
             default -> {
                 LOG.error("dropping a message of unknown type '{}'", type);
                 yield Outcome.IGNORED;

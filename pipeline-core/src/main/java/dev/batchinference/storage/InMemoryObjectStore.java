@@ -53,15 +53,6 @@ public final class InMemoryObjectStore implements ObjectStore {
     }
 
     @Override
-    public void write(String key, Path file) {
-        try {
-            write(key, Files.readAllBytes(file));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    @Override
     public boolean writeIfAbsent(String key, byte[] content) {
         return objects.putIfAbsent(key, entryOf(content)) == null;
     }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -25,8 +26,10 @@ public interface ObjectStore {
     /** Creates or replaces the object. */
     void write(String key, byte[] content);
 
-    /** Creates or replaces the object from a file. */
-    void write(String key, Path file);
+    /** Creates or replaces the object from a file, streamed through {@link #create} in bounded memory. */
+    default void write(String key, Path file) {
+        writeThrough(key, out -> Files.copy(file, out));
+    }
 
     /** Creates the object only if the key is free; false if it exists (S3 {@code If-None-Match: *}). */
     boolean writeIfAbsent(String key, byte[] content);
@@ -66,14 +69,21 @@ public interface ObjectStore {
      * copies most of them server-side.
      */
     default void concatenate(String key, byte[] head, List<String> sources) {
-        AbortableOutputStream out = create(key);
-        try {
+        writeThrough(key, out -> {
             out.write(head);
             for (String source : sources) {
                 try (InputStream in = read(source)) {
                     in.transferTo(out);
                 }
             }
+        });
+    }
+
+    /** Writes the object through {@link #create}: all of {@code content}, or nothing if writing it fails. */
+    private void writeThrough(String key, Content content) {
+        AbortableOutputStream out = create(key);
+        try {
+            content.writeTo(out);
         } catch (IOException | RuntimeException e) {
             out.abort();
             throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
@@ -83,6 +93,12 @@ public interface ObjectStore {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** What {@link #writeThrough} writes. */
+    @FunctionalInterface
+    interface Content {
+        void writeTo(OutputStream out) throws IOException;
     }
 
     /** What a HEAD tells about an object. */

@@ -3,9 +3,9 @@ package dev.batchinference.control;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.batchinference.config.PipelineConfig.ChunkLimits;
+import dev.batchinference.failure.FailureReason;
+import dev.batchinference.format.ChunkLimits;
 import dev.batchinference.job.ChunkTask;
-import dev.batchinference.job.FailureReason;
 import dev.batchinference.job.JobKeys;
 import dev.batchinference.job.JobState;
 import dev.batchinference.job.JobStore;

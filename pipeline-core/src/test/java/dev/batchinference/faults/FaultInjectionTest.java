@@ -2,12 +2,12 @@ package dev.batchinference.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.batchinference.config.PipelineConfig.ChunkLimits;
 import dev.batchinference.config.PipelineConfig.DataSettings;
 import dev.batchinference.config.PipelineConfig.Limits;
+import dev.batchinference.failure.FailureReason;
+import dev.batchinference.format.ChunkLimits;
 import dev.batchinference.inference.ChunkWorker;
 import dev.batchinference.ingest.JobIngestor;
-import dev.batchinference.job.FailureReason;
 import dev.batchinference.job.JobKeys;
 import dev.batchinference.job.JobState;
 import dev.batchinference.job.JobStore;
@@ -39,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Property-style fault injection: many seeded cases, each running a job through the three cores while
  * functions die at named points, S3 answers 503, and a simulated SQS redelivers, duplicates, reorders and
- * dead-letters messages. After each case the invariants of DESIGN.md must hold: the job is terminal, every
+ * dead-letters messages. After each case the invariants of docs/design.md must hold: the job is terminal, every
  * input row is in the output or the errors file exactly once and in order (the outputs are byte-identical
  * to a clean run's), exactly one output, the input unchanged. {@code -Dfaults.seeds=N} runs more cases.
  */

@@ -4,11 +4,11 @@ import static dev.batchinference.testing.PredictionAssertions.assertSamePredicti
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.batchinference.config.PipelineConfig.ChunkLimits;
 import dev.batchinference.config.PipelineConfig.DataSettings;
 import dev.batchinference.config.PipelineConfig.Limits;
+import dev.batchinference.failure.FailureReason;
+import dev.batchinference.format.ChunkLimits;
 import dev.batchinference.ingest.JobIngestor.Outcome;
-import dev.batchinference.job.FailureReason;
 import dev.batchinference.job.JobKeys;
 import dev.batchinference.job.JobState;
 import dev.batchinference.job.JobSummary;
@@ -395,12 +395,5 @@ class DataFormatsTest {
         JobSummary summary = summaryOf(p, key);
         assertThat(summary.reason()).isEqualTo(FailureReason.SCHEMA_MISMATCH);
         assertThat(summary.message()).contains("sepal_width, petal_length, petal_width");
-    }
-
-    @Test
-    void delimiterDetectionCountsOutsideQuotes() {
-        assertThat(CsvChunkPlanner.detectDelimiter("a;b;\"c,d,e\"")).isEqualTo(';');
-        assertThat(CsvChunkPlanner.detectDelimiter("a\tb\tc")).isEqualTo('\t');
-        assertThat(CsvChunkPlanner.detectDelimiter("single")).isEqualTo(',');
     }
 }

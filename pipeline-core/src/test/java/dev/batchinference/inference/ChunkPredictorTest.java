@@ -5,8 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.batchinference.format.ColumnMapping;
 import dev.batchinference.format.ColumnSelection;
-import dev.batchinference.format.CsvPredictionWriter;
-import dev.batchinference.format.CsvRowReader;
+import dev.batchinference.format.OutputCsv;
+import dev.batchinference.format.PredictionWriter;
+import dev.batchinference.format.RowReader;
+import dev.batchinference.format.UnreadableRecordException;
+import dev.batchinference.format.csv.CsvPredictionWriter;
+import dev.batchinference.format.csv.CsvRowReader;
 import dev.batchinference.job.ChunkResult;
 import dev.batchinference.model.ModelStore;
 import dev.batchinference.model.OnnxModel;
@@ -60,7 +64,7 @@ class ChunkPredictorTest {
         ChunkResult result;
         try (PredictionWriter out = new CsvPredictionWriter(predictions, model.manifest().labels());
              Writer writer = new OutputStreamWriter(rejected, StandardCharsets.UTF_8);
-             CSVPrinter rejects = new CSVPrinter(writer, CsvPredictionWriter.FORMAT)) {
+             CSVPrinter rejects = new CSVPrinter(writer, OutputCsv.FORMAT)) {
             result = new ChunkPredictor(model, mapping.passThroughColumns().length, 100, decoders)
                     .predict(0, rows, out, rejects);
         }

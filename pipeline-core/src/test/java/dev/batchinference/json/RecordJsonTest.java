@@ -3,12 +3,12 @@ package dev.batchinference.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.batchinference.config.PipelineConfig.ChunkLimits;
-import dev.batchinference.job.ChunkRange;
+import dev.batchinference.failure.FailureReason;
+import dev.batchinference.failure.JobFailure;
+import dev.batchinference.format.ChunkLimits;
+import dev.batchinference.format.ChunkRange;
 import dev.batchinference.job.ChunkResult;
 import dev.batchinference.job.ChunkTask;
-import dev.batchinference.job.FailureReason;
-import dev.batchinference.job.JobFailure;
 import dev.batchinference.job.JobKeys;
 import dev.batchinference.job.JobPlan;
 import dev.batchinference.job.ResultMessage;
@@ -41,6 +41,27 @@ class RecordJsonTest {
         assertThat(plan.input().lastModified()).isNotNull();
         assertThat(plan.manifest().createdAt()).as("a @JsonProperty name").isNotNull();
         assertThat(plan.layout().delimiter()).isEqualTo(',');
+    }
+
+    @Test
+    void writesPlansAsJsonCodecDoes(@TempDir Path cache) throws Exception {
+        InMemoryPipeline pipeline = new InMemoryPipeline(cache, new ChunkLimits(40, 1 << 20));
+        Samples.publish(pipeline.models, "iris");
+        String key = pipeline.put("incoming/iris/iris.csv", Files.readAllBytes(Samples.data("iris.csv")));
+        JobPlan plan = RecordJson.read(pipeline.text(JobKeys.plan(pipeline.ingestor.ingest(key).jobId())), JobPlan.class);
+        JobPlan rejected = JobPlan.rejected("job-2", plan.input(), new JobFailure(FailureReason.UNKNOWN_MODEL, "no \"m\""),
+                plan.createdAt());
+
+        for (JobPlan p : List.of(plan, rejected)) {
+            assertThat(RecordJson.write(p)).isEqualTo(JsonCodec.write(p));
+        }
+    }
+
+    @Test
+    void writesTasksAsJsonCodecDoes() {
+        for (ChunkRange chunk : List.of(new ChunkRange(3, 100, 2_000), new ChunkRange(0, 0, 0, "jobs/j/staged/0.csv"))) {
+            assertThat(RecordJson.write(ChunkTask.of("job-1", chunk))).isEqualTo(JsonCodec.write(ChunkTask.of("job-1", chunk)));
+        }
     }
 
     @Test

@@ -2,14 +2,15 @@ package dev.batchinference.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.batchinference.config.PipelineConfig.ChunkLimits;
 import dev.batchinference.config.PipelineConfig.DataSettings;
 import dev.batchinference.config.PipelineConfig.Limits;
-import dev.batchinference.job.FailureReason;
+import dev.batchinference.failure.FailureReason;
+import dev.batchinference.format.ChunkLimits;
 import dev.batchinference.job.JobKeys;
 import dev.batchinference.job.JobState;
 import dev.batchinference.job.JobSummary;
 import dev.batchinference.json.JsonCodec;
+import dev.batchinference.model.ModelKeys;
 import dev.batchinference.model.ModelManifest;
 import dev.batchinference.model.ModelPointer;
 import dev.batchinference.model.ModelStore;
@@ -96,7 +97,7 @@ class BadInputCatalogueTest {
                 failed("unknown model prefix", csv("incoming/nosuchmodel/data.csv", IRIS_HEADER + "\n" + IRIS_ROW + "\n"),
                         FailureReason.UNKNOWN_MODEL, "no model named 'nosuchmodel'"),
                 failed("model file with a wrong sha256", (p, d) -> {
-                    p.store.write(JobKeys.modelVersion("iris", "1") + "model.onnx", "tampered".getBytes(StandardCharsets.UTF_8));
+                    p.store.write(ModelKeys.version("iris", "1") + "model.onnx", "tampered".getBytes(StandardCharsets.UTF_8));
                     return p.put("incoming/iris/x.csv", (IRIS_HEADER + "\n" + IRIS_ROW + "\n").getBytes(StandardCharsets.UTF_8));
                 }, FailureReason.CHECKSUM_MISMATCH, "sha256"),
                 failed("model version without its ONNX file", (p, d) -> {
@@ -104,12 +105,12 @@ class BadInputCatalogueTest {
                     return p.put("incoming/ghost/x.csv", (IRIS_HEADER + "\n" + IRIS_ROW + "\n").getBytes(StandardCharsets.UTF_8));
                 }, FailureReason.MODEL_FILE_MISSING, "has no file at models/ghost/versions/1/model.onnx"),
                 failed("current.json names a version that is not there", (p, d) -> {
-                    p.store.write(JobKeys.modelPointer("iris"), JsonCodec.writeBytes(new ModelPointer("9", null)));
+                    p.store.write(ModelKeys.pointer("iris"), JsonCodec.writeBytes(new ModelPointer("9", null)));
                     return p.put("incoming/iris/x.csv", (IRIS_HEADER + "\n" + IRIS_ROW + "\n").getBytes(StandardCharsets.UTF_8));
                 }, FailureReason.MODEL_FILE_MISSING, "version '9' has no manifest"),
                 failed("manifest that is not JSON", (p, d) -> {
-                    p.store.write(JobKeys.modelPointer("broken"), JsonCodec.writeBytes(new ModelPointer("1", null)));
-                    p.store.write(JobKeys.modelVersion("broken", "1") + "manifest.json", "{not json".getBytes(StandardCharsets.UTF_8));
+                    p.store.write(ModelKeys.pointer("broken"), JsonCodec.writeBytes(new ModelPointer("1", null)));
+                    p.store.write(ModelKeys.version("broken", "1") + "manifest.json", "{not json".getBytes(StandardCharsets.UTF_8));
                     return p.put("incoming/broken/x.csv", (IRIS_HEADER + "\n" + IRIS_ROW + "\n").getBytes(StandardCharsets.UTF_8));
                 }, FailureReason.MODEL_INVALID, "is not a valid manifest: Unexpected character"),
                 failed("model input width disagrees with the manifest", (p, d) -> {
@@ -237,11 +238,11 @@ class BadInputCatalogueTest {
         ModelManifest base = iris.manifest();
         ModelManifest renamed = change.apply(new ModelManifest(name, "1", base.framework(), base.files(), base.input(),
                 base.features(), base.outputs(), base.labels(), base.createdAt()));
-        String prefix = JobKeys.modelVersion(name, "1");
+        String prefix = ModelKeys.version(name, "1");
         if (withOnnx) {
             p.store.write(prefix + "model.onnx", Files.readAllBytes(iris.onnxFile()));
         }
         p.store.write(prefix + "manifest.json", JsonCodec.writePretty(renamed));
-        p.store.write(JobKeys.modelPointer(name), JsonCodec.writeBytes(new ModelPointer("1", base.onnxFile().sha256())));
+        p.store.write(ModelKeys.pointer(name), JsonCodec.writeBytes(new ModelPointer("1", base.onnxFile().sha256())));
     }
 }

@@ -4,16 +4,17 @@ import static dev.batchinference.testing.PredictionAssertions.assertSamePredicti
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.batchinference.config.PipelineConfig.ChunkLimits;
 import dev.batchinference.config.PipelineConfig.DataSettings;
 import dev.batchinference.config.PipelineConfig.Limits;
-import dev.batchinference.ingest.JobIngestor.Outcome;
-import dev.batchinference.job.FailureReason;
+import dev.batchinference.failure.FailureReason;
+import dev.batchinference.format.ChunkLimits;
 import dev.batchinference.format.OutputFormat;
+import dev.batchinference.ingest.JobIngestor.Outcome;
 import dev.batchinference.job.JobKeys;
 import dev.batchinference.job.JobState;
 import dev.batchinference.job.JobSummary;
 import dev.batchinference.json.JsonCodec;
+import dev.batchinference.model.ModelKeys;
 import dev.batchinference.results.JobCollator;
 import dev.batchinference.testing.InMemoryPipeline;
 import dev.batchinference.testing.Samples;
@@ -233,7 +234,7 @@ class JobLifecycleTest {
     @Test
     void aModelFileThatDoesNotMatchItsChecksumEndsTheJobFailed() throws IOException {
         InMemoryPipeline p = pipeline(1_000);
-        p.store.write(JobKeys.modelVersion("iris", "1") + "model.onnx", "not the model".getBytes(StandardCharsets.UTF_8));
+        p.store.write(ModelKeys.version("iris", "1") + "model.onnx", "not the model".getBytes(StandardCharsets.UTF_8));
         String key = p.put("incoming/iris/iris.csv", Files.readAllBytes(Samples.data("iris.csv")));
 
         p.runToEnd(key);

@@ -1,12 +1,12 @@
 package dev.batchinference.testing;
 
-import dev.batchinference.control.JobRedriver;
-import dev.batchinference.ingest.JobSweeper;
-import dev.batchinference.config.PipelineConfig.ChunkLimits;
 import dev.batchinference.config.PipelineConfig.DataSettings;
 import dev.batchinference.config.PipelineConfig.Limits;
+import dev.batchinference.control.JobRedriver;
+import dev.batchinference.format.ChunkLimits;
 import dev.batchinference.inference.ChunkWorker;
 import dev.batchinference.ingest.JobIngestor;
+import dev.batchinference.ingest.JobSweeper;
 import dev.batchinference.job.JobKeys;
 import dev.batchinference.model.ModelCache;
 import dev.batchinference.model.ModelStore;

@@ -1,6 +1,6 @@
 package dev.batchinference.testing;
 
-import dev.batchinference.format.ParquetSupport;
+import dev.batchinference.format.parquet.ParquetSupport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package dev.batchinference.local.bench;
 
-import dev.batchinference.format.ParquetSupport;
+import dev.batchinference.format.parquet.ParquetSupport;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.Writer;

@@ -1,6 +1,7 @@
 package dev.batchinference.local.bench;
 
 import dev.batchinference.config.PipelineConfig;
+import dev.batchinference.format.ChunkLimits;
 import dev.batchinference.ingest.JobIngestor;
 import dev.batchinference.model.ModelRef;
 import dev.batchinference.model.ModelStore;
@@ -119,7 +120,7 @@ final class ColdStart {
             store.write(key, (String.join("\n", lines.subList(0, ROWS + 1)) + "\n").getBytes(StandardCharsets.UTF_8));
             InMemoryMessageSender workQueue = new InMemoryMessageSender();
             JobIngestor.Outcome outcome = new JobIngestor("bench", store, models, workQueue, new InMemoryMessageSender(),
-                    new PipelineConfig.ChunkLimits(ROWS, PipelineConfig.DEFAULT_CHUNK_MAX_BYTES),
+                    new ChunkLimits(ROWS, PipelineConfig.DEFAULT_CHUNK_MAX_BYTES),
                     PipelineConfig.DataSettings.defaults(), PipelineConfig.Limits.defaults(), Clock.systemUTC())
                     .ingest(key);
             if (outcome.status() != JobIngestor.Outcome.Status.STARTED || workQueue.sent().size() != 1) {

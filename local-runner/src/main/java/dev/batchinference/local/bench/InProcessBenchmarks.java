@@ -4,12 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.batchinference.config.PipelineConfig;
 import dev.batchinference.format.ColumnMapping;
 import dev.batchinference.format.ColumnSelection;
-import dev.batchinference.format.CsvChunkPlanner;
-import dev.batchinference.format.CsvRowReader;
-import dev.batchinference.format.ParquetPlanner;
-import dev.batchinference.format.ParquetRowReader;
-import dev.batchinference.inference.RowReader;
+import dev.batchinference.format.RowReader;
 import dev.batchinference.json.JsonCodec;
+import dev.batchinference.layout.Formats;
 import dev.batchinference.model.ModelStore;
 import dev.batchinference.model.OnnxModel;
 import java.io.IOException;
@@ -25,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.apache.parquet.io.LocalInputFile;
 
 /**
  * The figures measured in this JVM: ONNX Runtime alone, parsing alone, the worker's path ({@code predict})
@@ -34,8 +30,6 @@ import org.apache.parquet.io.LocalInputFile;
  * code is compiled as in a worker that has done a chunk or two; then {@code runs} timed runs.
  */
 final class InProcessBenchmarks {
-    private static final PipelineConfig.ChunkLimits ONE_CHUNK =
-            new PipelineConfig.ChunkLimits(Long.MAX_VALUE, Long.MAX_VALUE);
     private static final int BATCH_ROWS = PipelineConfig.DEFAULT_INFERENCE_BATCH_ROWS;
     private static final int PREBUILT_BATCHES = 8;
 
@@ -63,7 +57,7 @@ final class InProcessBenchmarks {
     Measurement onnxAlone(long rows) throws IOException {
         int features = model.manifest().features().size();
         List<FloatBuffer> batches = new ArrayList<>();
-        try (RowReader reader = CsvInput.open(data.sampleCsv(), model.manifest().features()).reader()) {
+        try (RowReader reader = Input.open(data.sampleCsv(), model.manifest().features()).reader()) {
             for (int b = 0; b < PREBUILT_BATCHES; b++) {
                 FloatBuffer tensor = tensor(features);
                 for (int r = 0; r < BATCH_ROWS && reader.next(); r++) {
@@ -98,13 +92,13 @@ final class InProcessBenchmarks {
 
     /** A RowReader driven over the whole file into a tensor buffer, pass-through values read too; no inference. */
     Measurement parseCsv(Path csv, long rows) throws IOException {
-        return parseRuns("CSV", "CsvRowReader", CsvInput.open(data.sampleCsv(), model.manifest().features()),
-                CsvInput.open(csv, model.manifest().features()), rows);
+        return parseRuns("CSV", "CsvRowReader", Input.open(data.sampleCsv(), model.manifest().features()),
+                Input.open(csv, model.manifest().features()), rows);
     }
 
     Measurement parseParquet(Path parquet, long rows) throws IOException {
-        return parseRuns("Parquet", "ParquetRowReader", ParquetInput.open(data.sampleParquet(), model.manifest().features()),
-                ParquetInput.open(parquet, model.manifest().features()), rows);
+        return parseRuns("Parquet", "ParquetRowReader", Input.open(data.sampleParquet(), model.manifest().features()),
+                Input.open(parquet, model.manifest().features()), rows);
     }
 
     /** One untimed pass over the sample, the untimed full-size ones, then the timed runs. */
@@ -123,12 +117,6 @@ final class InProcessBenchmarks {
             BenchLog.progress("parse %s alone, run %d/%d: %,.0f rows/s", format, run, runs, rates.get(rates.size() - 1));
         }
         return new Measurement("parse " + format + " alone (" + reader + " → tensor)", rows, "rows/s", rates);
-    }
-
-    private interface Input {
-        RowReader reader() throws IOException;
-
-        int passThroughColumns();
     }
 
     private void parse(Input input, long expectedRows) throws IOException {
@@ -155,43 +143,18 @@ final class InProcessBenchmarks {
         }
     }
 
-    /** A CSV file planned once (header, delimiter, where the data starts), read again for every run. */
-    private record CsvInput(Path file, CsvChunkPlanner.CsvPlan plan, ColumnMapping mapping) implements Input {
-        static CsvInput open(Path file, List<String> features) throws IOException {
-            CsvChunkPlanner.CsvPlan plan;
-            try (InputStream in = Files.newInputStream(file)) {
-                plan = new CsvChunkPlanner(ONE_CHUNK, null, PipelineConfig.Limits.DEFAULT_MAX_RECORD_BYTES, Long.MAX_VALUE)
-                        .plan(in);
-            }
-            return new CsvInput(file, plan, ColumnMapping.plan(plan.header(), features, ColumnSelection.defaults()));
+    /** A file planned once (a CSV's header, delimiter and where its data starts; a Parquet footer), read again for every run. */
+    private record Input(Path file, Formats.PlannedInput planned, ColumnMapping mapping) {
+        static Input open(Path file, List<String> features) throws IOException {
+            Formats.PlannedInput planned = Formats.planFile(file, null, PipelineConfig.Limits.DEFAULT_MAX_RECORD_BYTES);
+            return new Input(file, planned, planned.map(features, ColumnSelection.defaults()));
         }
 
-        @Override
-        public RowReader reader() throws IOException {
-            InputStream in = Files.newInputStream(file);
-            in.skipNBytes(plan.dataStart());
-            return new CsvRowReader(in, plan.delimiter(), mapping);
+        RowReader reader() throws IOException {
+            return Formats.openFile(file, planned, mapping);
         }
 
-        @Override
-        public int passThroughColumns() {
-            return mapping.passThroughColumns().length;
-        }
-    }
-
-    private record ParquetInput(Path file, ParquetPlanner.ParquetPlan plan, ColumnMapping mapping) implements Input {
-        static ParquetInput open(Path file, List<String> features) {
-            ParquetPlanner.ParquetPlan plan = new ParquetPlanner(ONE_CHUNK, Long.MAX_VALUE).plan(new LocalInputFile(file));
-            return new ParquetInput(file, plan, ColumnMapping.plan(plan.columns(), features, ColumnSelection.defaults()));
-        }
-
-        @Override
-        public RowReader reader() throws IOException {
-            return new ParquetRowReader(new LocalInputFile(file), 0, Files.size(file), mapping);
-        }
-
-        @Override
-        public int passThroughColumns() {
+        int passThroughColumns() {
             return mapping.passThroughColumns().length;
         }
     }
@@ -223,7 +186,7 @@ final class InProcessBenchmarks {
                 "--model", data.modelDir().toString(),
                 "--out", out.toString()).orThrow("predict " + input);
         long written = out.getFileName().toString().endsWith(".parquet")
-                ? new ParquetPlanner(ONE_CHUNK, Long.MAX_VALUE).plan(new LocalInputFile(out)).rows()
+                ? Formats.planFile(out, null, PipelineConfig.Limits.DEFAULT_MAX_RECORD_BYTES).rows()
                 : lines(out) - 1;
         if (expectedRows >= 0 && written != expectedRows) {
             throw new IllegalStateException("predict wrote " + written + " predictions for " + expectedRows + " rows");

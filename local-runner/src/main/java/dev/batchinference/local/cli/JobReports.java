@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The end of a followed job as {@code run} and {@code submit} report it: the DESIGN.md {@code --json} fields,
+ * The end of a followed job as {@code run} and {@code submit} report it: the {@code --json} fields (a contract: docs/design.md),
  * with outputs copied to a local folder, printed as a table or one JSON document.
  */
 final class JobReports {

@@ -1,10 +1,10 @@
 package dev.batchinference.local.cli;
 
-import dev.batchinference.job.PipelineException;
+import dev.batchinference.failure.PipelineException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The {@code ./pipeline} command: the pipeline on this machine, and control of a running one (local or deployed). */
 @Command(name = "pipeline", mixinStandardHelpOptions = true, version = "batch-inference 0.1.0",

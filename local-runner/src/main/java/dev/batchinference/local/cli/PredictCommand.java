@@ -3,23 +3,18 @@ package dev.batchinference.local.cli;
 import dev.batchinference.config.PipelineConfig;
 import dev.batchinference.format.ColumnMapping;
 import dev.batchinference.format.ColumnSelection;
-import dev.batchinference.format.CsvChunkPlanner;
-import dev.batchinference.format.CsvPredictionWriter;
-import dev.batchinference.format.CsvRowReader;
 import dev.batchinference.format.InputFormat;
-import dev.batchinference.format.ParquetPlanner;
-import dev.batchinference.format.ParquetPredictionWriter;
-import dev.batchinference.format.ParquetRowReader;
-import dev.batchinference.format.ParquetSupport;
-import dev.batchinference.format.PredictionSchema;
+import dev.batchinference.format.OutputCsv;
+import dev.batchinference.format.OutputFormat;
+import dev.batchinference.format.PredictionWriter;
+import dev.batchinference.format.RowReader;
 import dev.batchinference.inference.ChunkPredictor;
-import dev.batchinference.inference.PredictionWriter;
-import dev.batchinference.inference.RowReader;
 import dev.batchinference.job.ChunkResult;
+import dev.batchinference.job.JobPlan;
+import dev.batchinference.layout.Formats;
 import dev.batchinference.model.ModelStore;
 import dev.batchinference.model.OnnxModel;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,12 +22,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.zip.GZIPInputStream;
 import org.apache.commons.csv.CSVPrinter;
-import org.apache.parquet.io.LocalInputFile;
-import org.apache.parquet.io.LocalOutputFile;
-import org.apache.parquet.schema.MessageType;
-import org.apache.parquet.schema.Type;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -65,14 +55,12 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--compression", paramLabel = "CODEC", description = "Parquet output: snappy, zstd, gzip, none")
     String compression = "snappy";
 
-    private static final PipelineConfig.ChunkLimits ONE_CHUNK = new PipelineConfig.ChunkLimits(Long.MAX_VALUE, Long.MAX_VALUE);
-
     @Override
     public Integer call() throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new PipelineCli.UsageException("no such file: " + file);
         }
-        InputFormat format = InputFormat.of(file.getFileName().toString());
+        InputFormat.of(file.getFileName().toString()); // an unreadable kind of file fails before the model loads
         Path dir = PipelineCli.modelDir(model, modelsDir != null ? modelsDir : PipelineCli.home().resolve("samples/models"));
         ModelStore.LocalModel local = ModelStore.readLocal(dir);
         local.verifiedRef();
@@ -82,15 +70,20 @@ final class PredictCommand implements Callable<Integer> {
         Path outDir = out.toAbsolutePath().getParent();
         Files.createDirectories(outDir);
 
+        Formats.PlannedInput planned = Formats.planFile(file, delimiter, PipelineConfig.Limits.DEFAULT_MAX_RECORD_BYTES);
+        ColumnMapping mapping = planned.map(local.manifest().features(), ColumnSelection.defaults());
+        OutputFormat output = out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".parquet")
+                ? OutputFormat.PARQUET : OutputFormat.CSV;
+        JobPlan.Layout layout = planned.layout(mapping, output, compression, labels);
         ChunkResult result;
         try (OnnxModel onnx = OnnxModel.load(local.onnxFile(), local.manifest());
-             Input input = open(format, local.manifest().features());
-             PredictionWriter predictions = writer(input, labels);
+             RowReader rows = Formats.openFile(file, planned, mapping);
+             PredictionWriter predictions = Formats.openOutputFile(layout, out, labels);
              Writer rejected = Files.newBufferedWriter(errors, StandardCharsets.UTF_8);
-             CSVPrinter rejects = new CSVPrinter(rejected, CsvPredictionWriter.FORMAT)) {
-            rejects.printRecord(ChunkPredictor.ERROR_COLUMNS);
-            result = new ChunkPredictor(onnx, input.mapping.passThroughColumns().length, batchRows)
-                    .predict(0, input.rows, predictions, rejects);
+             CSVPrinter rejects = new CSVPrinter(rejected, OutputCsv.FORMAT)) {
+            rejects.printRecord(OutputCsv.ERROR_COLUMNS);
+            result = new ChunkPredictor(onnx, mapping.passThroughColumns().length, batchRows)
+                    .predict(0, rows, predictions, rejects);
         }
         if (result.rowsRejected() == 0) {
             Files.delete(errors);
@@ -103,53 +96,6 @@ final class PredictCommand implements Callable<Integer> {
                 result.writeMs());
         System.err.println("predictions: " + out);
         return 0;
-    }
-
-    /** The rows to predict and how their columns map to the model. */
-    private record Input(RowReader rows, ColumnMapping mapping, List<Type> passThroughTypes) implements AutoCloseable {
-        @Override
-        public void close() throws IOException {
-            rows.close();
-        }
-    }
-
-    private Input open(InputFormat format, List<String> features) throws IOException {
-        if (format == InputFormat.PARQUET) {
-            LocalInputFile parquet = new LocalInputFile(file);
-            ParquetPlanner.ParquetPlan plan = new ParquetPlanner(ONE_CHUNK, Long.MAX_VALUE).plan(parquet);
-            ColumnMapping mapping = ColumnMapping.plan(plan.columns(), features, ColumnSelection.defaults());
-            ParquetPlanner.checkFeatureTypes(plan.schema(), mapping.featureColumnNames());
-            List<Type> types = mapping.passThroughColumnNames().stream()
-                    .map(c -> ParquetPlanner.columnType(plan.schema(), c)).toList();
-            return new Input(new ParquetRowReader(parquet, 0, Files.size(file), mapping), mapping, types);
-        }
-        Character chosen = delimiter != null ? delimiter : InputFormat.delimiterImpliedBy(file.getFileName().toString());
-        CsvChunkPlanner.CsvPlan plan;
-        try (InputStream in = csvBytes(format)) {
-            plan = new CsvChunkPlanner(ONE_CHUNK, chosen, PipelineConfig.Limits.DEFAULT_MAX_RECORD_BYTES, Long.MAX_VALUE)
-                    .plan(in);
-        }
-        ColumnMapping mapping = ColumnMapping.plan(plan.header(), features, ColumnSelection.defaults());
-        InputStream in = csvBytes(format);
-        in.skipNBytes(plan.dataStart());
-        return new Input(new CsvRowReader(in, plan.delimiter(), mapping), mapping, null);
-    }
-
-    private InputStream csvBytes(InputFormat format) throws IOException {
-        InputStream in = Files.newInputStream(file);
-        return format == InputFormat.CSV_GZIP ? new GZIPInputStream(in, 64 * 1024) : in;
-    }
-
-    private PredictionWriter writer(Input input, List<String> labels) throws IOException {
-        List<String> header = input.mapping.outputHeader(labels);
-        if (out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".parquet")) {
-            MessageType schema = PredictionSchema.of(header, input.passThroughTypes, input.mapping.passThroughColumns().length);
-            return new ParquetPredictionWriter(new LocalOutputFile(out), schema, ParquetSupport.codec(compression));
-        }
-        CsvPredictionWriter writer = new CsvPredictionWriter(
-                new java.io.BufferedOutputStream(Files.newOutputStream(out), 1 << 16), labels);
-        writer.writeHeader(header);
-        return writer;
     }
 
     static Path errorsFileFor(Path predictions) {

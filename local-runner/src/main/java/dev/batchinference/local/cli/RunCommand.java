@@ -2,6 +2,7 @@ package dev.batchinference.local.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.batchinference.config.PipelineConfig;
+import dev.batchinference.format.ChunkLimits;
 import dev.batchinference.job.JobKeys;
 import dev.batchinference.job.JobSummary;
 import dev.batchinference.local.runtime.LocalPipeline;
@@ -77,7 +78,7 @@ final class RunCommand implements Callable<Integer> {
         PrintStream err = System.err;
         long started = System.nanoTime();
         LocalPipeline.Options options = LocalPipeline.Options.defaults()
-                .withChunkLimits(new PipelineConfig.ChunkLimits(chunkRows, chunkBytes))
+                .withChunkLimits(new ChunkLimits(chunkRows, chunkBytes))
                 .withEnvironments(workers, 1);
         try (LocalPipeline pipeline = LocalPipeline.start(options)) {
             ModelRef ref = pipeline.publishModel(dir);

@@ -1,13 +1,14 @@
 package dev.batchinference.local.cli;
 
 import dev.batchinference.aws.AwsClients;
+import dev.batchinference.aws.S3ObjectStore;
 import dev.batchinference.config.PipelineConfig;
+import dev.batchinference.format.ChunkLimits;
 import dev.batchinference.ingest.JobSweeper;
 import dev.batchinference.local.emulator.EmbeddedS3;
 import dev.batchinference.local.runtime.EmbeddedEmulators;
 import dev.batchinference.local.runtime.LocalPipeline;
 import dev.batchinference.model.ModelStore;
-import dev.batchinference.storage.S3ObjectStore;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,7 +93,7 @@ final class ServeCommand implements Callable<Integer> {
             pipeline = LocalPipeline.start(LocalPipeline.Options.defaults()
                     .withBucket(bucket)
                     .withUploadTrigger(!noTrigger)
-                    .withChunkLimits(new PipelineConfig.ChunkLimits(chunkRows, PipelineConfig.DEFAULT_CHUNK_MAX_BYTES))
+                    .withChunkLimits(new ChunkLimits(chunkRows, PipelineConfig.DEFAULT_CHUNK_MAX_BYTES))
                     .withEnvironments(workers, 1), emulators);
         } catch (RuntimeException e) {
             emulators.close();

@@ -6,6 +6,7 @@ import dev.batchinference.job.JobId;
 import dev.batchinference.job.JobKeys;
 import dev.batchinference.job.JobStore;
 import dev.batchinference.job.JobSummary;
+import dev.batchinference.model.ModelKeys;
 import dev.batchinference.storage.ObjectStore;
 import java.io.IOException;
 import java.io.InputStream;
@@ -54,7 +55,7 @@ final class SubmitCommand implements Callable<Integer> {
         }
         TargetOptions.Target t = target.connect();
         ObjectStore store = t.services().store();
-        if (store.head(JobKeys.modelPointer(model)).isEmpty()) {
+        if (store.head(ModelKeys.pointer(model)).isEmpty()) {
             throw new PipelineCli.UsageException("no model '" + model + "' at " + t.description() + " (models there: "
                     + t.services().models().names() + "); publish it with ./pipeline models publish");
         }

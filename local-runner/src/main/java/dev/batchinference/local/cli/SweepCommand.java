@@ -1,12 +1,12 @@
 package dev.batchinference.local.cli;
 
+import dev.batchinference.aws.PipelineServices;
 import dev.batchinference.config.PipelineConfig;
-import dev.batchinference.config.PipelineServices;
 import dev.batchinference.ingest.IngestEvent;
 import dev.batchinference.ingest.IngestReport;
-import dev.batchinference.ingest.IngestTriggerHandler;
 import dev.batchinference.ingest.JobSweeper;
 import dev.batchinference.json.JsonCodec;
+import dev.batchinference.lambda.ingest.IngestTriggerHandler;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;

@@ -1,7 +1,7 @@
 package dev.batchinference.local.cli;
 
+import dev.batchinference.aws.PipelineServices;
 import dev.batchinference.config.PipelineConfig;
-import dev.batchinference.config.PipelineServices;
 import dev.batchinference.local.emulator.EmbeddedS3;
 import dev.batchinference.local.runtime.QueueSettings;
 import java.net.URI;

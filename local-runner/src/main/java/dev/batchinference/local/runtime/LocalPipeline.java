@@ -4,24 +4,23 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.batchinference.aws.AwsClients;
+import dev.batchinference.aws.PipelineServices;
 import dev.batchinference.config.PipelineConfig;
-import dev.batchinference.config.PipelineConfig.ChunkLimits;
-import dev.batchinference.config.PipelineServices;
+import dev.batchinference.format.ChunkLimits;
 import dev.batchinference.ingest.IngestReport;
-import dev.batchinference.ingest.IngestTriggerHandler;
-import dev.batchinference.ingest.JobIngestor;
 import dev.batchinference.ingest.JobSweeper;
 import dev.batchinference.job.InputObject;
 import dev.batchinference.job.JobId;
 import dev.batchinference.job.JobKeys;
-import dev.batchinference.local.emulator.ObjectCreatedListener;
 import dev.batchinference.job.JobStore;
 import dev.batchinference.job.JobSummary;
+import dev.batchinference.lambda.ingest.IngestTriggerHandler;
+import dev.batchinference.lambda.results.ResultsWriterHandler;
+import dev.batchinference.lambda.worker.BatchWorkerHandler;
+import dev.batchinference.local.emulator.ObjectCreatedListener;
 import dev.batchinference.model.ModelRef;
 import dev.batchinference.model.ModelStore;
-import dev.batchinference.results.ResultsWriterHandler;
 import dev.batchinference.storage.ObjectStore;
-import dev.batchinference.worker.BatchWorkerHandler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -509,7 +508,7 @@ public final class LocalPipeline implements AutoCloseable {
     public JobSweeper.SweepReport resume() {
         PipelineServices s = newServices();
         java.time.Clock clock = java.time.Clock.systemUTC();
-        return JobSweeper.of(s, JobIngestor.of(s, clock), clock).resume();
+        return s.sweeper(s.ingestor(clock), clock).resume();
     }
 
     /** The id of the job an object's current version makes. */

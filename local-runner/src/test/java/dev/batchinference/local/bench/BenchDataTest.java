@@ -2,14 +2,14 @@ package dev.batchinference.local.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.batchinference.config.PipelineConfig;
-import dev.batchinference.format.ParquetPlanner;
+import dev.batchinference.format.ChunkLimits;
+import dev.batchinference.format.parquet.ParquetPlanner;
+import dev.batchinference.testing.ParquetFiles;
 import dev.batchinference.testing.Samples;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import dev.batchinference.testing.ParquetFiles;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.io.LocalInputFile;
 import org.junit.jupiter.api.Test;
@@ -31,7 +31,7 @@ class BenchDataTest {
         assertThat(lines).hasSize(12_001);
         assertThat(lines.get(12_000)).startsWith("txn-000012000,");
 
-        assertThat(new ParquetPlanner(new PipelineConfig.ChunkLimits(Long.MAX_VALUE, Long.MAX_VALUE), Long.MAX_VALUE)
+        assertThat(new ParquetPlanner(new ChunkLimits(Long.MAX_VALUE, Long.MAX_VALUE), Long.MAX_VALUE)
                 .plan(new LocalInputFile(parquet)).rows()).isEqualTo(12_000);
         List<String> idAndChannel = new ArrayList<>();
         List<Group> rows = ParquetFiles.read(parquet);

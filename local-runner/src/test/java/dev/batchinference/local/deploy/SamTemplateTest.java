@@ -4,11 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.batchinference.config.PipelineConfig;
-import dev.batchinference.ingest.IngestTriggerHandler;
 import dev.batchinference.job.JobKeys;
+import dev.batchinference.lambda.ingest.IngestTriggerHandler;
+import dev.batchinference.lambda.results.ResultsWriterHandler;
+import dev.batchinference.lambda.worker.BatchWorkerHandler;
 import dev.batchinference.local.runtime.QueueSettings;
-import dev.batchinference.results.ResultsWriterHandler;
-import dev.batchinference.worker.BatchWorkerHandler;
+import dev.batchinference.model.ModelKeys;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -180,7 +181,7 @@ class SamTemplateTest {
         String prefix = prefixes.get(0);
         assertThat(prefix).startsWith(JobKeys.INCOMING);
         // a key can match both prefixes only if one is a prefix of the other
-        for (String written : List.of(JobKeys.JOBS, JobKeys.OUTPUT, JobKeys.MODELS)) {
+        for (String written : List.of(JobKeys.JOBS, JobKeys.OUTPUT, ModelKeys.MODELS)) {
             assertThat(prefix.startsWith(written) || written.startsWith(prefix))
                     .as("the trigger's prefix %s overlaps %s, which the pipeline or its user writes", prefix, written)
                     .isFalse();

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.batchinference.aws.AwsClients;
+import dev.batchinference.aws.S3ObjectStore;
 import dev.batchinference.config.PipelineConfig;
 import dev.batchinference.local.emulator.EmbeddedS3;
 import dev.batchinference.storage.NoSuchKeyException;
 import dev.batchinference.storage.ObjectStore;
-import dev.batchinference.storage.S3ObjectStore;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

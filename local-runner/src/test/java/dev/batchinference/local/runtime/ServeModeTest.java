@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
-import dev.batchinference.config.PipelineConfig.ChunkLimits;
+import dev.batchinference.format.ChunkLimits;
 import dev.batchinference.ingest.JobSweeper;
 import dev.batchinference.job.JobKeys;
 import dev.batchinference.job.JobState;

@@ -1,0 +1,31 @@
+package dev.batchinference.failure;
+
+/** Stable reason codes for a FAILED job; they appear verbatim in {@code summary.json}. */
+public enum FailureReason {
+    /** The input object cannot be read or parsed at all. */
+    UNREADABLE_INPUT,
+    /** The input object has no bytes, not even a header. */
+    EMPTY_INPUT,
+    /** The input's format is not one the pipeline reads (by its extension). */
+    UNSUPPORTED_FORMAT,
+    /** The input object changed (overwritten) while its job was running. */
+    INPUT_CHANGED,
+    /** No {@code models/<name>/current.json} for the model the input's prefix names. */
+    UNKNOWN_MODEL,
+    /** The model's manifest or ONNX file is missing from the store. */
+    MODEL_FILE_MISSING,
+    /** The ONNX file's sha256 differs from the manifest's. */
+    CHECKSUM_MISMATCH,
+    /** The manifest or the ONNX graph cannot be used (bad JSON, wrong tensor names or shapes). */
+    MODEL_INVALID,
+    /** The input's columns do not match the model's features. */
+    SCHEMA_MISMATCH,
+    /** A chunk kept failing until its retries ran out. */
+    CHUNK_FAILED,
+    /** More rows were rejected than the deployment tolerates. */
+    ERROR_THRESHOLD,
+    /** The job made no progress for {@code STALLED_JOB_SECONDS}, even after a scheduled run re-drove it. */
+    STALLED,
+    /** The input exceeds a safety limit (record length, uncompressed size, row group size). */
+    LIMIT_EXCEEDED
+}

@@ -1,0 +1,91 @@
+package dev.batchinference.format.csv;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.batchinference.format.ByteBlock;
+import dev.batchinference.format.ColumnMapping;
+import dev.batchinference.format.RowBlocks;
+import dev.batchinference.format.RowReader;
+import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** Blocks hold whole records: read block by block, the rows are the chunk's records, each once, in order. */
+class CsvBlocksTest {
+    private static final ColumnMapping MAPPING = ColumnMapping.of(RandomCsv.COLUMNS, List.of("b", "a"), List.of("id", "note"));
+
+    private static List<String> readInBlocks(InputStream in, int blockBytes, List<Integer> blockLengths) throws IOException {
+        RowBlocks blocks = new CsvRowReader(in, ',', MAPPING).blocks(blockBytes);
+        List<String> rows = new ArrayList<>();
+        FloatBuffer tensor = FloatBuffer.allocate(2);
+        Object[] pass = new Object[2];
+        ByteBlock block = new ByteBlock(16);
+        while (blocks.fill(block)) {
+            blockLengths.add(block.length());
+            RowReader reader = blocks.rows(block);
+            while (reader.next()) {
+                RowReader.Rejection rejection = reader.readFeatures(tensor, 0);
+                reader.readPassThrough(pass);
+                rows.add(rejection != null ? pass[0] + "|REJECT " + rejection.reason()
+                        : pass[0] + "|" + pass[1] + "|" + tensor.get(0) + "|" + tensor.get(1));
+            }
+        }
+        return rows;
+    }
+
+    @Test
+    void randomQuotedRecordsComeBackWholeAcrossManyBlocks() throws IOException {
+        RandomCsv csv = RandomCsv.generate(11, 20_000);
+        for (int blockBytes : new int[] {64, 1000, CsvBlocks.BLOCK_BYTES}) {
+            for (int maxRead : new int[] {7, 4096, Integer.MAX_VALUE}) {
+                assertReadsBack(csv, blockBytes, maxRead);
+            }
+        }
+    }
+
+    private static void assertReadsBack(RandomCsv csv, int blockBytes, int maxRead) throws IOException {
+        byte[] body = csv.bodyBytes();
+        SplittableRandom sizes = new SplittableRandom(maxRead);
+        InputStream in = new FilterInputStream(new ByteArrayInputStream(body)) {
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                return super.read(b, off, Math.min(len, 1 + sizes.nextInt(Math.min(maxRead, 1 << 20))));
+            }
+        };
+        List<Integer> lengths = new ArrayList<>();
+
+        assertThat(readInBlocks(in, blockBytes, lengths)).as("blocks of %d bytes, reads of up to %d", blockBytes, maxRead)
+                .containsExactlyElementsOf(csv.records());
+        // a block keeps the room it grew to for a long record, so small blocks become a little larger
+        assertThat(lengths).as("the input is %d bytes", body.length).hasSizeGreaterThan(body.length / Math.max(blockBytes, 4096) / 2);
+    }
+
+    @Test
+    void aRecordLongerThanABlockGrowsItsBlock() throws IOException {
+        String longNote = "y".repeat(3 * CsvBlocks.BLOCK_BYTES);
+        String text = "1,1,2,short\n2,3,4,\"" + longNote + "\"\n3,5,6,\"last, unterminated line\"";
+        List<Integer> lengths = new ArrayList<>();
+
+        List<String> rows = readInBlocks(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)),
+                CsvBlocks.BLOCK_BYTES, lengths);
+
+        assertThat(rows).containsExactly("1|short|2.0|1.0", "2|" + longNote + "|4.0|3.0", "3|last, unterminated line|6.0|5.0");
+        assertThat(lengths.stream().mapToInt(Integer::intValue).max().orElseThrow()).isGreaterThan(3 * CsvBlocks.BLOCK_BYTES);
+    }
+
+    @Test
+    void blocksAreOnlyOfferedBeforeTheFirstRow() throws IOException {
+        CsvRowReader reader = new CsvRowReader(new ByteArrayInputStream("1,2,3,x\n".getBytes(StandardCharsets.UTF_8)), ',',
+                MAPPING);
+        reader.next();
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(reader::blocks).isInstanceOf(IllegalStateException.class);
+    }
+}
