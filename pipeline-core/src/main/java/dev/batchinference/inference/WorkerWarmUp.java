@@ -1,7 +1,7 @@
 package dev.batchinference.inference;
 
-import ai.onnxruntime.OrtEnvironment;
 import dev.batchinference.format.ChunkRange;
+import dev.batchinference.model.OnnxEnvironment;
 import dev.batchinference.job.ChunkResult;
 import dev.batchinference.job.ChunkTask;
 import dev.batchinference.job.ResultMessage;
@@ -51,7 +51,7 @@ public final class WorkerWarmUp {
 
     static void run() {
         try {
-            OrtEnvironment.getEnvironment();
+            OnnxEnvironment.get();
             String task = RecordJson.write(ChunkTask.of("warm-up", new ChunkRange(0, 0, 1)));
             RecordJson.read(task, ChunkTask.class);
             RecordJson.write(ResultMessage.chunkDone("warm-up", new ChunkResult(0, 1, 1, 0, 0, 0, 0)));

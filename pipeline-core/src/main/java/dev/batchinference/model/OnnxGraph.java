@@ -27,7 +27,7 @@ public record OnnxGraph(String inputName, long featureCount, String probabilitie
                         String labelOutput) {
 
     public static OnnxGraph read(Path onnxFile) {
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtEnvironment env = OnnxEnvironment.get();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
              OrtSession session = env.createSession(onnxFile.toString(), options)) {
             Map<String, NodeInfo> inputs = session.getInputInfo();

@@ -20,7 +20,7 @@ import java.util.Set;
  * cores are better spent there (measured, see FINDINGS.md).
  */
 public final class OnnxModel implements AutoCloseable {
-    private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+    private final OrtEnvironment env = OnnxEnvironment.get();
     private final ModelManifest manifest;
     private final OrtSession session;
     private final int featureCount;
