@@ -76,7 +76,7 @@ public final class WorkerWarmUp {
         for (String name : names) {
             try {
                 ModelStore.ResolvedModel current = models.resolveCurrent(name);
-                OnnxModel model = cache.get(current.ref(), current.manifest(), () -> models.fetch(current.ref(),
+                OnnxModel model = cache.get(current.ref(), current.manifest(), () -> models.loadVerified(current.ref(),
                         current.manifest()));
                 FloatBuffer zeros = ByteBuffer.allocateDirect(batchRows * model.featureCount() * Float.BYTES)
                         .order(ByteOrder.nativeOrder()).asFloatBuffer();
