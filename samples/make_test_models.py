@@ -12,10 +12,13 @@ onnx.helper and written with its manifest to samples/test-models/<name>/:
   two-inputs             two inputs concatenated: refused
   rank3-input            a [batch, 1, 4] input: refused
 
+It also writes samples/test-data/iris-brotli.parquet: samples/data/iris.parquet
+rewritten by pyarrow with BROTLI pages (same schema and values).
+
 The supported variants compute exactly what the iris model computes (the casts
 are exact for these values), so their predictions equal samples/expected/.
 Deterministic: running it twice gives byte-identical files. Needs onnx and numpy
-(samples/requirements.txt); not scikit-learn.
+and pyarrow (samples/requirements.txt); not scikit-learn.
 """
 import hashlib
 import json
@@ -23,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import onnx
+import pyarrow.parquet as pq
 from onnx import TensorProto, helper, numpy_helper
 
 SAMPLES = Path(__file__).resolve().parent
@@ -135,6 +139,9 @@ def main():
           [helper.make_node("Reshape", ["features", "flat_shape"], ["features_f"], name="flatten")],
           [numpy_helper.from_array(np.array([-1, 4], dtype=np.int64), "flat_shape")]))
     write("regression", regression(), outputs={"probabilities": "variable"}, labels=["value"])
+    (SAMPLES / "test-data").mkdir(exist_ok=True)
+    pq.write_table(pq.read_table(SAMPLES / "data" / "iris.parquet"), SAMPLES / "test-data" / "iris-brotli.parquet",
+                   compression="brotli")
 
 
 if __name__ == "__main__":
