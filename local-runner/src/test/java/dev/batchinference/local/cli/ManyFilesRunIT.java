@@ -62,7 +62,7 @@ class ManyFilesRunIT {
         return text.length() > 2000 ? text.substring(text.length() - 2000) : text;
     }
 
-    private static Path repositoryRoot() {
+    static Path repositoryRoot() {
         for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
             if (Files.isRegularFile(d.resolve("pipeline")) && Files.isDirectory(d.resolve("samples/models"))) {
                 return d;
