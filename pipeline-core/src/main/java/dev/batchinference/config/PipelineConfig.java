@@ -134,7 +134,8 @@ public record PipelineConfig(
         public static final long DEFAULT_MAX_COMPRESSION_RATIO = 1000;
         /** Chunk tasks one job may send: with the default chunk size, 2 billion rows. */
         public static final long DEFAULT_MAX_CHUNKS_PER_JOB = 10_000;
-        public static final long DEFAULT_MAX_MODEL_BYTES = dev.batchinference.model.ModelStore.DEFAULT_MAX_MODEL_BYTES;
+        /** 256 MiB, as {@code ModelStore}'s own default: a worker holds the file in memory to load what it verified. */
+        public static final long DEFAULT_MAX_MODEL_BYTES = 256L * 1024 * 1024;
 
         /** The limits as before the compression ratio, chunk count and model size had their own. */
         public Limits(double maxRejectedPercent, long maxRejectedRows, long maxRecordBytes, long maxUncompressedBytes,
