@@ -136,7 +136,7 @@ public final class ModelStore {
             DigestInputStream hashing = new DigestInputStream(new BoundedInputStream(in, maxModelBytes, ref), digest);
             try {
                 signature = OnnxSignature.read(hashing);
-            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            } catch (OnnxSignature.NotOnnxException e) {
                 hashing.transferTo(java.io.OutputStream.nullOutputStream());
                 actual = HexFormat.of().formatHex(digest.digest());
                 checkSha(ref, key, actual);
@@ -377,7 +377,7 @@ public final class ModelStore {
     public static OnnxSignature signatureOf(Path onnxFile) {
         try (InputStream in = Files.newInputStream(onnxFile)) {
             return OnnxSignature.read(new java.io.BufferedInputStream(in, 1 << 16));
-        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        } catch (OnnxSignature.NotOnnxException e) {
             throw new PipelineException(FailureReason.MODEL_INVALID, onnxFile + " is not an ONNX model (" + e.getMessage() + ")");
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -113,6 +113,33 @@ class ModelStoreTest {
         assertThat(List.of(iris.inputs().get(0).shapeText())).containsExactly("[?, 4]");
     }
 
+    @Test
+    void ingestsCheckReadsPastLargeFieldsAndVerifiesEveryByte() throws Exception {
+        // the iris graph followed by an unknown 1 MiB field (number 99), as a model with large weights has
+        byte[] iris = Files.readAllBytes(Samples.model("iris").resolve("model.onnx"));
+        byte[] padding = new byte[1 << 20];
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        bytes.write(iris);
+        bytes.write(new byte[] {(byte) 0x9a, 0x06}); // field 99, length-delimited
+        bytes.write(new byte[] {(byte) 0x80, (byte) 0x80, 0x40}); // 1 MiB as a varint
+        bytes.write(padding);
+        byte[] model = bytes.toByteArray();
+        String sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(model));
+        ModelManifest iris1 = ModelStore.readLocal(Samples.model("iris")).manifest();
+        ModelManifest manifest = new ModelManifest("big", "1", iris1.framework(),
+                List.of(new ModelManifest.ModelFile("model.onnx", sha256, model.length)), iris1.input(), iris1.features(),
+                iris1.outputs(), iris1.labels(), iris1.createdAt());
+        store.write("models/big/versions/1/model.onnx", model);
+        ModelStore models = new ModelStore(store, dir);
+
+        models.checkGraph(new ModelStore.ResolvedModel(new ModelRef("big", "1", sha256), manifest));
+
+        model[model.length - 1] = 1;
+        store.write("models/big/versions/1/model.onnx", model);
+        assertRefused(() -> new ModelStore(store, dir).checkGraph(new ModelStore.ResolvedModel(
+                new ModelRef("big", "1", sha256), manifest)), FailureReason.CHECKSUM_MISMATCH, "has sha256");
+    }
+
     private static void assertRefused(ThrowingCallable call, FailureReason reason, String message) {
         assertThatThrownBy(call).isInstanceOfSatisfying(PipelineException.class, e -> {
             assertThat(e.reason()).isEqualTo(reason);
