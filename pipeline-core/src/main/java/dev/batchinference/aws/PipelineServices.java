@@ -36,7 +36,7 @@ public final class PipelineServices {
     }
 
     public ModelStore models() {
-        return new ModelStore(store, config.modelCacheDir());
+        return new ModelStore(store, config.modelCacheDir(), config.limits().maxModelBytes());
     }
 
     /** Ingest as the environment configures it. */

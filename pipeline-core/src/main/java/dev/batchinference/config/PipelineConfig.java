@@ -57,12 +57,16 @@ public record PipelineConfig(
     public static final String MAX_RECORD_BYTES = "MAX_RECORD_BYTES";
     public static final String MAX_UNCOMPRESSED_BYTES = "MAX_UNCOMPRESSED_BYTES";
     public static final String MAX_ROW_GROUP_BYTES = "MAX_ROW_GROUP_BYTES";
+    public static final String MAX_COMPRESSION_RATIO = "MAX_COMPRESSION_RATIO";
+    public static final String MAX_CHUNKS_PER_JOB = "MAX_CHUNKS_PER_JOB";
+    public static final String MAX_MODEL_BYTES = "MAX_MODEL_BYTES";
 
     /** Every variable the functions read, for the template and the docs to agree with. */
     public static final java.util.List<String> NAMES = java.util.List.of(BUCKET, WORK_QUEUE_URL, RESULTS_QUEUE_URL,
             ENDPOINT, S3_ENDPOINT, SQS_ENDPOINT, REGION, CHUNK_MAX_ROWS, CHUNK_MAX_BYTES, INFERENCE_BATCH_ROWS, MODEL_CACHE_DIR,
             COLLATE_LEASE_SECONDS, STALLED_JOB_SECONDS, CSV_DELIMITER, OUTPUT_FORMAT, PARQUET_COMPRESSION, FEATURE_COLUMNS, PASS_THROUGH,
-            MAX_REJECTED_PERCENT, MAX_REJECTED_ROWS, MAX_RECORD_BYTES, MAX_UNCOMPRESSED_BYTES, MAX_ROW_GROUP_BYTES);
+            MAX_REJECTED_PERCENT, MAX_REJECTED_ROWS, MAX_RECORD_BYTES, MAX_UNCOMPRESSED_BYTES, MAX_ROW_GROUP_BYTES,
+            MAX_COMPRESSION_RATIO, MAX_CHUNKS_PER_JOB, MAX_MODEL_BYTES);
 
     public static final long DEFAULT_CHUNK_MAX_ROWS = ChunkLimits.DEFAULT_MAX_ROWS;
     public static final long DEFAULT_CHUNK_MAX_BYTES = ChunkLimits.DEFAULT_MAX_BYTES;
@@ -112,15 +116,33 @@ public record PipelineConfig(
     /**
      * What a deployment tolerates and allows: rejected rows (a percentage of the rows and/or a count,
      * like Step Functions' ToleratedFailurePercentage/Count; above either the job ends FAILED with
-     * ERROR_THRESHOLD), and safety limits on inputs, so that a pathological file ends FAILED with
-     * LIMIT_EXCEEDED instead of exhausting memory or running until the function times out.
+     * ERROR_THRESHOLD), and safety limits on inputs and models, so that a pathological file ends FAILED
+     * with LIMIT_EXCEEDED within seconds instead of exhausting memory, disk or the function's time.
      */
     public record Limits(double maxRejectedPercent, long maxRejectedRows, long maxRecordBytes,
-                         long maxUncompressedBytes, long maxRowGroupBytes) {
+                         long maxUncompressedBytes, long maxRowGroupBytes, long maxCompressionRatio,
+                         long maxChunksPerJob, long maxModelBytes) {
         public static final double DEFAULT_MAX_REJECTED_PERCENT = 5.0;
         public static final long DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
-        public static final long DEFAULT_MAX_UNCOMPRESSED_BYTES = 50L * 1024 * 1024 * 1024;
+        /**
+         * 10 GiB: ingest expands a .csv.gz once and stages it back into the bucket within its 900 s, which
+         * this leaves room for even at 15 MB/s; larger inputs belong in plain CSV or Parquet, read by range.
+         */
+        public static final long DEFAULT_MAX_UNCOMPRESSED_BYTES = 10L * 1024 * 1024 * 1024;
         public static final long DEFAULT_MAX_ROW_GROUP_BYTES = 512L * 1024 * 1024;
+        /** Text CSV compresses 5 to 20 times; deflate cannot exceed about 1,032: past 1,000 is a bomb, not data. */
+        public static final long DEFAULT_MAX_COMPRESSION_RATIO = 1000;
+        /** Chunk tasks one job may send: with the default chunk size, 2 billion rows. */
+        public static final long DEFAULT_MAX_CHUNKS_PER_JOB = 10_000;
+        /** 256 MiB, as {@code ModelStore}'s own default: a worker holds the file in memory to load what it verified. */
+        public static final long DEFAULT_MAX_MODEL_BYTES = 256L * 1024 * 1024;
+
+        /** The limits as before the compression ratio, chunk count and model size had their own. */
+        public Limits(double maxRejectedPercent, long maxRejectedRows, long maxRecordBytes, long maxUncompressedBytes,
+                      long maxRowGroupBytes) {
+            this(maxRejectedPercent, maxRejectedRows, maxRecordBytes, maxUncompressedBytes, maxRowGroupBytes,
+                    DEFAULT_MAX_COMPRESSION_RATIO, DEFAULT_MAX_CHUNKS_PER_JOB, DEFAULT_MAX_MODEL_BYTES);
+        }
 
         public static Limits defaults() {
             return new Limits(DEFAULT_MAX_REJECTED_PERCENT, Long.MAX_VALUE, DEFAULT_MAX_RECORD_BYTES,
@@ -129,15 +151,28 @@ public record PipelineConfig(
 
         /** Tolerates every rejected row: the job succeeds whatever the rows hold. */
         public Limits toleratingAllRejections() {
-            return new Limits(100.0, Long.MAX_VALUE, maxRecordBytes, maxUncompressedBytes, maxRowGroupBytes);
+            return new Limits(100.0, Long.MAX_VALUE, maxRecordBytes, maxUncompressedBytes, maxRowGroupBytes,
+                    maxCompressionRatio, maxChunksPerJob, maxModelBytes);
         }
 
         public Limits withMaxRecordBytes(long bytes) {
-            return new Limits(maxRejectedPercent, maxRejectedRows, bytes, maxUncompressedBytes, maxRowGroupBytes);
+            return new Limits(maxRejectedPercent, maxRejectedRows, bytes, maxUncompressedBytes, maxRowGroupBytes,
+                    maxCompressionRatio, maxChunksPerJob, maxModelBytes);
         }
 
         public Limits withMaxUncompressedBytes(long bytes) {
-            return new Limits(maxRejectedPercent, maxRejectedRows, maxRecordBytes, bytes, maxRowGroupBytes);
+            return new Limits(maxRejectedPercent, maxRejectedRows, maxRecordBytes, bytes, maxRowGroupBytes,
+                    maxCompressionRatio, maxChunksPerJob, maxModelBytes);
+        }
+
+        public Limits withMaxChunksPerJob(long chunks) {
+            return new Limits(maxRejectedPercent, maxRejectedRows, maxRecordBytes, maxUncompressedBytes, maxRowGroupBytes,
+                    maxCompressionRatio, chunks, maxModelBytes);
+        }
+
+        public Limits withMaxModelBytes(long bytes) {
+            return new Limits(maxRejectedPercent, maxRejectedRows, maxRecordBytes, maxUncompressedBytes, maxRowGroupBytes,
+                    maxCompressionRatio, maxChunksPerJob, bytes);
         }
 
         /** Whether {@code rejected} of {@code rows} rows is more than this deployment tolerates. */
@@ -163,7 +198,10 @@ public record PipelineConfig(
             return new Limits(percent, rows == null ? Long.MAX_VALUE : count(env, MAX_REJECTED_ROWS),
                     number(env, MAX_RECORD_BYTES, DEFAULT_MAX_RECORD_BYTES),
                     number(env, MAX_UNCOMPRESSED_BYTES, DEFAULT_MAX_UNCOMPRESSED_BYTES),
-                    number(env, MAX_ROW_GROUP_BYTES, DEFAULT_MAX_ROW_GROUP_BYTES));
+                    number(env, MAX_ROW_GROUP_BYTES, DEFAULT_MAX_ROW_GROUP_BYTES),
+                    number(env, MAX_COMPRESSION_RATIO, DEFAULT_MAX_COMPRESSION_RATIO),
+                    number(env, MAX_CHUNKS_PER_JOB, DEFAULT_MAX_CHUNKS_PER_JOB),
+                    number(env, MAX_MODEL_BYTES, DEFAULT_MAX_MODEL_BYTES));
         }
 
         private static long count(Map<String, String> env, String name) {

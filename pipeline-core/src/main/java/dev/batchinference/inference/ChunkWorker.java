@@ -87,7 +87,7 @@ public final class ChunkWorker {
         boolean[] loaded = {false};
         OnnxModel model = modelCache.get(plan.model(), plan.manifest(), () -> {
             loaded[0] = true;
-            return models.fetch(plan.model(), plan.manifest());
+            return models.loadVerified(plan.model(), plan.manifest());
         });
         long modelLoadMs = loaded[0] ? (System.nanoTime() - loading) / 1_000_000 : 0;
         ColumnMapping mapping = layout.mapping();

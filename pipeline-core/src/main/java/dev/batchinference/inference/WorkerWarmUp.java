@@ -1,7 +1,7 @@
 package dev.batchinference.inference;
 
-import ai.onnxruntime.OrtEnvironment;
 import dev.batchinference.format.ChunkRange;
+import dev.batchinference.model.OnnxEnvironment;
 import dev.batchinference.job.ChunkResult;
 import dev.batchinference.job.ChunkTask;
 import dev.batchinference.job.ResultMessage;
@@ -51,7 +51,7 @@ public final class WorkerWarmUp {
 
     static void run() {
         try {
-            OrtEnvironment.getEnvironment();
+            OnnxEnvironment.get();
             String task = RecordJson.write(ChunkTask.of("warm-up", new ChunkRange(0, 0, 1)));
             RecordJson.read(task, ChunkTask.class);
             RecordJson.write(ResultMessage.chunkDone("warm-up", new ChunkResult(0, 1, 1, 0, 0, 0, 0)));
@@ -76,7 +76,7 @@ public final class WorkerWarmUp {
         for (String name : names) {
             try {
                 ModelStore.ResolvedModel current = models.resolveCurrent(name);
-                OnnxModel model = cache.get(current.ref(), current.manifest(), () -> models.fetch(current.ref(),
+                OnnxModel model = cache.get(current.ref(), current.manifest(), () -> models.loadVerified(current.ref(),
                         current.manifest()));
                 FloatBuffer zeros = ByteBuffer.allocateDirect(batchRows * model.featureCount() * Float.BYTES)
                         .order(ByteOrder.nativeOrder()).asFloatBuffer();

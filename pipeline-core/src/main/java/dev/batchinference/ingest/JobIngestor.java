@@ -100,8 +100,12 @@ public final class JobIngestor {
     private JobPlan plan(String jobId, InputObject input) {
         try {
             InputFormat format = InputFormat.of(input.key());
+            // every name the job will write fits the store, or the job ends here rather than failing its writes
+            dev.batchinference.job.KeyLimits.checkOutputKeys(input.key(), data.outputFormat().orElse(OutputFormat.matching(format)));
             ModelStore.ResolvedModel model = models.resolveCurrent(input.modelName());
+            models.checkGraph(model);
             Formats.PlannedInput planned = Formats.plan(store, jobId, input, limits, safety, data.delimiter());
+            Formats.checkChunkCount(planned.chunks().size(), safety);
             ColumnMapping mapping = planned.map(model.manifest().features(), data.columns());
             Layout layout = planned.layout(mapping, data.outputFormat().orElse(OutputFormat.matching(format)),
                     data.parquetCompression(), model.manifest().labels());

@@ -8,6 +8,7 @@ import dev.batchinference.format.ChunkLimits;
 import dev.batchinference.format.ChunkRange;
 import dev.batchinference.format.ColumnMapping;
 import dev.batchinference.format.ColumnSelection;
+import dev.batchinference.format.BoundedGzipInputStream;
 import dev.batchinference.format.InputFormat;
 import dev.batchinference.format.OutputCsv;
 import dev.batchinference.format.OutputFormat;
@@ -122,18 +123,13 @@ public final class Formats {
             if (format == InputFormat.CSV) {
                 return planned(format, planner.plan(in));
             }
-            try (InputStream unzipped = new GZIPInputStream(in, GZIP_BUFFER)) {
-                return planned(format, planner.plan(unzipped, new CsvChunkPlanner.ChunkStager() {
-                    @Override
-                    public ObjectStore.AbortableOutputStream open(int chunk) {
-                        return store.create(JobKeys.staged(jobId, chunk));
-                    }
-
-                    @Override
-                    public String keyOf(int chunk) {
-                        return JobKeys.staged(jobId, chunk);
-                    }
-                }));
+            StagedChunks stager = new StagedChunks(store, jobId, safety);
+            try (InputStream unzipped = BoundedGzipInputStream.of(in, safety.maxUncompressedBytes(),
+                    safety.maxCompressionRatio())) {
+                return planned(format, planner.plan(unzipped, stager));
+            } catch (RuntimeException | IOException e) {
+                stager.abortOpen();
+                throw e;
             }
         } catch (ObjectChangedException e) {
             throw new PipelineException(FailureReason.INPUT_CHANGED, "the input was overwritten while it was planned");
@@ -144,6 +140,50 @@ public final class Formats {
                         + cause.getMessage());
             }
             throw e instanceof UncheckedIOException u ? u : new UncheckedIOException((IOException) e);
+        }
+    }
+
+    /** LIMIT_EXCEEDED if an input makes more chunks than a job may have ({@code Long.MAX_VALUE}: more, uncounted). */
+    public static void checkChunkCount(long chunks, Limits safety) {
+        if (chunks > safety.maxChunksPerJob()) {
+            throw new PipelineException(FailureReason.LIMIT_EXCEEDED, "the input makes " + (chunks == Long.MAX_VALUE
+                    ? "more than " + safety.maxChunksPerJob() : chunks) + " chunks, more than a job may have ("
+                    + safety.maxChunksPerJob() + ", MAX_CHUNKS_PER_JOB); raise CHUNK_MAX_ROWS or CHUNK_MAX_BYTES, or split the input");
+        }
+    }
+
+    /** Staged chunks of a gzip'd input; no more than a job may have, and none left half-written if planning fails. */
+    private static final class StagedChunks implements CsvChunkPlanner.ChunkStager {
+        private final ObjectStore store;
+        private final String jobId;
+        private final Limits safety;
+        private ObjectStore.AbortableOutputStream open;
+
+        StagedChunks(ObjectStore store, String jobId, Limits safety) {
+            this.store = store;
+            this.jobId = jobId;
+            this.safety = safety;
+        }
+
+        @Override
+        public ObjectStore.AbortableOutputStream open(int chunk) {
+            open = null; // the one before was closed by the planner
+            if (chunk >= safety.maxChunksPerJob()) {
+                checkChunkCount(Long.MAX_VALUE, safety);
+            }
+            open = store.create(JobKeys.staged(jobId, chunk));
+            return open;
+        }
+
+        @Override
+        public String keyOf(int chunk) {
+            return JobKeys.staged(jobId, chunk);
+        }
+
+        void abortOpen() {
+            if (open != null) {
+                open.abort();
+            }
         }
     }
 

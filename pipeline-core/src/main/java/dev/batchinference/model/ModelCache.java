@@ -1,6 +1,5 @@
 package dev.batchinference.model;
 
-import java.nio.file.Path;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
@@ -11,8 +10,9 @@ import java.util.function.Supplier;
 public final class ModelCache {
     private final ConcurrentHashMap<String, OnnxModel> models = new ConcurrentHashMap<>();
 
-    public OnnxModel get(ModelRef ref, ModelManifest manifest, Supplier<Path> onnxFile) {
-        return models.computeIfAbsent(ref.sha256(), sha -> OnnxModel.load(onnxFile.get(), manifest));
+    /** The loaded model, or one loaded from the verified bytes the supplier gives ({@link ModelStore#loadVerified}). */
+    public OnnxModel get(ModelRef ref, ModelManifest manifest, Supplier<byte[]> verifiedOnnx) {
+        return models.computeIfAbsent(ref.sha256(), sha -> OnnxModel.load(verifiedOnnx.get(), manifest));
     }
 
     public int size() {

@@ -22,35 +22,55 @@ import java.util.HexFormat;
  * the manifest's sha256 and kept on local disk, so a warm function (or a second job) skips the download.
  */
 public final class ModelStore {
+    /** The largest ONNX file a job may use (MAX_MODEL_BYTES): workers hold the file in memory to verify what they load. */
+    public static final long DEFAULT_MAX_MODEL_BYTES = 256L * 1024 * 1024;
+    private static final java.util.Set<String> POINTER_FIELDS = java.util.Set.of("version", "sha256");
+
     private final ObjectStore store;
     private final Path cacheDir;
+    private final long maxModelBytes;
+    /** name/version/sha256 of the versions whose graph this instance has checked, so a warm ingest checks each once */
+    private final java.util.Set<String> checkedGraphs = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** A model version and its manifest, as resolved for a job. */
     public record ResolvedModel(ModelRef ref, ModelManifest manifest) {
     }
 
     public ModelStore(ObjectStore store, Path cacheDir) {
+        this(store, cacheDir, DEFAULT_MAX_MODEL_BYTES);
+    }
+
+    public ModelStore(ObjectStore store, Path cacheDir, long maxModelBytes) {
         this.store = store;
-        this.cacheDir = cacheDir;
+        this.cacheDir = cacheDir.toAbsolutePath().normalize();
+        this.maxModelBytes = maxModelBytes;
     }
 
     /** The current version of a model; what a new job pins. */
     public ResolvedModel resolveCurrent(String name) {
+        if (!ModelNames.isValidName(name)) {
+            throw new PipelineException(FailureReason.UNKNOWN_MODEL, "'" + ModelNames.printable(String.valueOf(name))
+                    + "' cannot name a model (a model name is " + ModelNames.NAME_RULE + "), so no model has it");
+        }
+        String pointerKey = ModelKeys.pointer(name);
         ModelPointer pointer;
-        try (InputStream in = store.read(ModelKeys.pointer(name))) {
-            pointer = JsonCodec.read(in.readAllBytes(), ModelPointer.class);
+        try (InputStream in = store.read(pointerKey)) {
+            pointer = readPointer(pointerKey, in.readAllBytes());
         } catch (NoSuchKeyException e) {
             throw new PipelineException(FailureReason.UNKNOWN_MODEL, "no model named '" + name + "': "
-                    + ModelKeys.pointer(name) + " does not exist (publish the model first)");
+                    + pointerKey + " does not exist (publish the model first)");
         } catch (IOException | UncheckedIOException e) {
-            throw new PipelineException(FailureReason.MODEL_INVALID, ModelKeys.pointer(name)
-                    + " is not valid JSON: " + jsonProblem(e));
-        }
-        if (pointer.version() == null) {
-            throw new PipelineException(FailureReason.MODEL_INVALID, ModelKeys.pointer(name) + " names no version");
+            throw new PipelineException(FailureReason.MODEL_INVALID, pointerKey + " is not valid JSON: " + jsonProblem(e));
         }
         ModelManifest manifest = readManifest(name, pointer.version());
-        String sha256 = manifest.onnxFile().sha256();
+        if (!name.equals(manifest.name()) || !pointer.version().equals(manifest.version())) {
+            throw new PipelineException(FailureReason.MODEL_INVALID, ModelKeys.version(name, pointer.version())
+                    + ModelManifest.MANIFEST_FILE + " describes model '" + ModelNames.printable(manifest.name())
+                    + "' version '" + ModelNames.printable(manifest.version()) + "', not the model and version it is stored as");
+        }
+        ModelManifest.ModelFile file = manifest.onnxFile();
+        checkSize(name, pointer.version(), file.size());
+        String sha256 = file.sha256().toLowerCase(java.util.Locale.ROOT);
         if (pointer.sha256() != null && !pointer.sha256().equalsIgnoreCase(sha256)) {
             throw new PipelineException(FailureReason.CHECKSUM_MISMATCH, "model '" + name + "' version '"
                     + pointer.version() + "': current.json says sha256 " + pointer.sha256()
@@ -59,7 +79,106 @@ public final class ModelStore {
         return new ResolvedModel(new ModelRef(name, pointer.version(), sha256), manifest);
     }
 
+    /** current.json holds a version and, optionally, the sha256 of its ONNX file; nothing else. */
+    private static ModelPointer readPointer(String key, byte[] json) {
+        com.fasterxml.jackson.databind.JsonNode tree = JsonCodec.read(json, com.fasterxml.jackson.databind.JsonNode.class);
+        if (tree == null || !tree.isObject()) {
+            throw new PipelineException(FailureReason.MODEL_INVALID, key + " is not a JSON object");
+        }
+        java.util.List<String> unknown = new java.util.ArrayList<>();
+        tree.fieldNames().forEachRemaining(f -> {
+            if (!POINTER_FIELDS.contains(f)) {
+                unknown.add(ModelNames.printable(f));
+            }
+        });
+        if (!unknown.isEmpty()) {
+            throw new PipelineException(FailureReason.MODEL_INVALID, key + " has fields the pipeline does not know "
+                    + unknown + ": it holds only \"version\" and \"sha256\"");
+        }
+        ModelPointer pointer = JsonCodec.read(json, ModelPointer.class);
+        if (pointer.version() == null) {
+            throw new PipelineException(FailureReason.MODEL_INVALID, key + " names no version");
+        }
+        String problem = ModelNames.problemWith("version", pointer.version());
+        if (problem != null) {
+            throw new PipelineException(FailureReason.MODEL_INVALID, key + ": " + problem);
+        }
+        if (pointer.sha256() != null && !ModelNames.isValidSha256(pointer.sha256())) {
+            throw new PipelineException(FailureReason.MODEL_INVALID, key + ": sha256 '"
+                    + ModelNames.printable(pointer.sha256()) + "' is not 64 hex digits");
+        }
+        return pointer;
+    }
+
+    private void checkSize(String name, String version, long size) {
+        if (size > maxModelBytes) {
+            throw new PipelineException(FailureReason.LIMIT_EXCEEDED, "model '" + name + "' version '" + version
+                    + "' has an ONNX file of " + size + " bytes, more than " + maxModelBytes + " (MAX_MODEL_BYTES)");
+        }
+    }
+
+    /**
+     * Checks, before any chunk runs, that the pinned version's ONNX file is there, has the manifest's sha256,
+     * and declares the inputs and outputs the manifest relies on ({@link OnnxSignature}), without loading ONNX
+     * Runtime: one streaming read of the file, done once per version in this process.
+     */
+    public void checkGraph(ResolvedModel model) {
+        ModelRef ref = model.ref();
+        String id = ref.name() + "/" + ref.version() + "/" + ref.sha256();
+        if (checkedGraphs.contains(id)) {
+            return;
+        }
+        String key = ModelKeys.version(ref.name(), ref.version()) + model.manifest().onnxFile().path();
+        OnnxSignature signature;
+        String actual;
+        try (InputStream in = store.read(key)) {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            DigestInputStream hashing = new DigestInputStream(new BoundedInputStream(in, maxModelBytes, ref), digest);
+            try {
+                signature = OnnxSignature.read(hashing);
+            } catch (OnnxSignature.NotOnnxException e) {
+                hashing.transferTo(java.io.OutputStream.nullOutputStream());
+                actual = HexFormat.of().formatHex(digest.digest());
+                checkSha(ref, key, actual);
+                throw new PipelineException(FailureReason.MODEL_INVALID, "model '" + ref.name() + "' version '"
+                        + ref.version() + "': " + key + " is not an ONNX model (" + e.getMessage() + ")");
+            }
+            hashing.transferTo(java.io.OutputStream.nullOutputStream());
+            actual = HexFormat.of().formatHex(digest.digest());
+        } catch (NoSuchKeyException e) {
+            throw new PipelineException(FailureReason.MODEL_FILE_MISSING, "model '" + ref.name() + "' version '"
+                    + ref.version() + "' has no file at " + key);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        checkSha(ref, key, actual);
+        checkSignature(signature, model.manifest(), "model '" + ref.name() + "' version '" + ref.version() + "'");
+        checkedGraphs.add(id);
+    }
+
+    private static void checkSha(ModelRef ref, String key, String actual) {
+        if (!actual.equalsIgnoreCase(ref.sha256())) {
+            throw new PipelineException(FailureReason.CHECKSUM_MISMATCH, "model '" + ref.name() + "' version '"
+                    + ref.version() + "': " + key + " has sha256 " + actual + " but the manifest says " + ref.sha256());
+        }
+    }
+
+    /** MODEL_INVALID naming every way the graph disagrees with the manifest, if it does. */
+    static void checkSignature(OnnxSignature signature, ModelManifest manifest, String what) {
+        java.util.List<String> problems = signature.problemsWith(manifest);
+        if (!problems.isEmpty()) {
+            throw new PipelineException(FailureReason.MODEL_INVALID, what + ": " + String.join("; ", problems));
+        }
+    }
+
     private ModelManifest readManifest(String name, String version) {
+        for (String problem : new String[] {ModelNames.problemWith("model name", name), ModelNames.problemWith("version", version)}) {
+            if (problem != null) {
+                throw new PipelineException(FailureReason.MODEL_INVALID, problem);
+            }
+        }
         String key = ModelKeys.version(name, version) + ModelManifest.MANIFEST_FILE;
         try (InputStream in = store.read(key)) {
             return JsonCodec.read(in.readAllBytes(), ModelManifest.class).validated();
@@ -73,10 +192,21 @@ public final class ModelStore {
 
     /**
      * The model's ONNX file on local disk, downloaded once per version and verified against the pinned sha256.
-     * A cached file is trusted because it was verified before it was moved into place.
+     * Whatever the plan says, the file is kept under the cache directory: its name is the checked sha256.
      */
     public Path fetch(ModelRef ref, ModelManifest manifest) {
-        Path cached = cacheDir.resolve(ref.name()).resolve(ref.sha256() + ".onnx");
+        manifest.validated();
+        if (!ModelNames.isValidName(ref.name()) || !ModelNames.isValidName(ref.version())
+                || !ModelNames.isValidSha256(ref.sha256())) {
+            throw new PipelineException(FailureReason.MODEL_INVALID, "the job pins model '"
+                    + ModelNames.printable(String.valueOf(ref.name())) + "' version '"
+                    + ModelNames.printable(String.valueOf(ref.version())) + "' sha256 '"
+                    + ModelNames.printable(String.valueOf(ref.sha256())) + "', which is not a valid name, version and sha256");
+        }
+        Path cached = cacheDir.resolve(ref.name()).resolve(ref.sha256().toLowerCase(java.util.Locale.ROOT) + ".onnx").normalize();
+        if (!cached.startsWith(cacheDir)) {
+            throw new IllegalStateException("a cache path outside the cache directory: " + cached);
+        }
         if (Files.isRegularFile(cached)) {
             return cached;
         }
@@ -87,13 +217,9 @@ public final class ModelStore {
             try {
                 String actual;
                 try (InputStream in = store.read(key)) {
-                    actual = copyAndHash(in, partial);
+                    actual = copyAndHash(new BoundedInputStream(in, maxModelBytes, ref), partial);
                 }
-                if (!actual.equalsIgnoreCase(ref.sha256())) {
-                    throw new PipelineException(FailureReason.CHECKSUM_MISMATCH, "model '" + ref.name() + "' version '"
-                            + ref.version() + "': " + key + " has sha256 " + actual + " but the manifest says "
-                            + ref.sha256());
-                }
+                checkSha(ref, key, actual);
                 Files.move(partial, cached, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 return cached;
             } finally {
@@ -104,6 +230,69 @@ public final class ModelStore {
                     + ref.version() + "' has no file at " + key);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The bytes of the model's ONNX file, read once from the cache and verified against the pinned sha256:
+     * what ONNX Runtime loads is exactly what was checked, whatever happens to the cached file afterwards.
+     * A cached copy that no longer matches is fetched again.
+     */
+    public byte[] loadVerified(ModelRef ref, ModelManifest manifest) {
+        for (int attempt = 0; ; attempt++) {
+            Path file = fetch(ref, manifest);
+            try {
+                if (Files.size(file) > maxModelBytes) {
+                    checkSize(ref.name(), ref.version(), Files.size(file));
+                }
+                byte[] bytes = Files.readAllBytes(file);
+                String actual = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+                if (actual.equalsIgnoreCase(ref.sha256())) {
+                    return bytes;
+                }
+                Files.deleteIfExists(file);
+                if (attempt > 0) {
+                    checkSha(ref, file.toString(), actual);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    /** A model file's bytes, ending LIMIT_EXCEEDED once more than the limit have been read. */
+    private final class BoundedInputStream extends java.io.FilterInputStream {
+        private final long limit;
+        private final ModelRef ref;
+        private long read;
+
+        BoundedInputStream(InputStream in, long limit, ModelRef ref) {
+            super(in);
+            this.limit = limit;
+            this.ref = ref;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            count(b < 0 ? 0 : 1);
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            count(Math.max(n, 0));
+            return n;
+        }
+
+        private void count(int n) {
+            read += n;
+            if (read > limit) {
+                checkSize(ref.name(), ref.version(), read);
+            }
         }
     }
 
@@ -165,6 +354,13 @@ public final class ModelStore {
 
     /** Uploads a model version (its ONNX file and manifest) without making it current. */
     public ModelRef publish(Path onnxFile, ModelManifest manifest) {
+        manifest.validated();
+        try {
+            checkSize(manifest.name(), manifest.version(), Files.size(onnxFile));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        checkSignature(signatureOf(onnxFile), manifest, onnxFile.toString());
         String sha256 = sha256(onnxFile);
         ModelManifest.ModelFile file = manifest.onnxFile();
         if (!file.sha256().equalsIgnoreCase(sha256)) {
@@ -175,6 +371,17 @@ public final class ModelStore {
         store.write(prefix + file.path(), onnxFile);
         store.write(prefix + ModelManifest.MANIFEST_FILE, JsonCodec.writePretty(manifest));
         return new ModelRef(manifest.name(), manifest.version(), sha256);
+    }
+
+    /** The inputs and outputs a local ONNX file declares; MODEL_INVALID if it is not an ONNX model. */
+    public static OnnxSignature signatureOf(Path onnxFile) {
+        try (InputStream in = Files.newInputStream(onnxFile)) {
+            return OnnxSignature.read(new java.io.BufferedInputStream(in, 1 << 16));
+        } catch (OnnxSignature.NotOnnxException e) {
+            throw new PipelineException(FailureReason.MODEL_INVALID, onnxFile + " is not an ONNX model (" + e.getMessage() + ")");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Makes a published version current; jobs started before keep the version they pinned. */

@@ -19,15 +19,16 @@ import java.util.Map;
 import java.util.stream.IntStream;
 
 /**
- * What a classifier's ONNX graph takes and gives, as ONNX Runtime reads it: the input tensor and its width,
- * the float probabilities output and its class count, and an int64 label output if there is one. Enough
+ * What a classifier's ONNX graph takes and gives, as ONNX Runtime reads it: the input tensor, its width and
+ * element type, the float (or double) probabilities output and its class count, and an int64 label output if
+ * there is one. Enough
  * to write the manifest of a bare model file.
  */
 public record OnnxGraph(String inputName, long featureCount, String probabilitiesOutput, long classCount,
-                        String labelOutput) {
+                        String labelOutput, String inputType) {
 
     public static OnnxGraph read(Path onnxFile) {
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtEnvironment env = OnnxEnvironment.get();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
              OrtSession session = env.createSession(onnxFile.toString(), options)) {
             Map<String, NodeInfo> inputs = session.getInputInfo();
@@ -40,6 +41,10 @@ public record OnnxGraph(String inputName, long featureCount, String probabilitie
             if (inShape.length != 2 || inShape[1] <= 0) {
                 throw invalid(onnxFile, "input '" + input.getName() + "' is not [batch, features] with a fixed width");
             }
+            OnnxJavaType inType = ((TensorInfo) input.getInfo()).type;
+            if (inType != OnnxJavaType.FLOAT && inType != OnnxJavaType.DOUBLE) {
+                throw invalid(onnxFile, "input '" + input.getName() + "' is " + inType + "; the pipeline feeds float or double");
+            }
             String probabilities = null;
             long classes = 0;
             String label = null;
@@ -48,7 +53,8 @@ public record OnnxGraph(String inputName, long featureCount, String probabilitie
                     continue; // a sequence of maps (a ZipMap): not what the pipeline reads
                 }
                 long[] shape = tensor.getShape();
-                if (tensor.type == OnnxJavaType.FLOAT && shape.length == 2 && shape[1] > 0 && probabilities == null) {
+                boolean real = tensor.type == OnnxJavaType.FLOAT || tensor.type == OnnxJavaType.DOUBLE;
+                if (real && shape.length == 2 && shape[1] > 0 && probabilities == null) {
                     probabilities = output.getName();
                     classes = shape[1];
                 } else if (tensor.type == OnnxJavaType.INT64 && shape.length == 1 && label == null) {
@@ -56,10 +62,15 @@ public record OnnxGraph(String inputName, long featureCount, String probabilitie
                 }
             }
             if (probabilities == null) {
-                throw invalid(onnxFile, "no output is a [batch, classes] float tensor of probabilities (outputs: "
+                throw invalid(onnxFile, "no output is a [batch, classes] float or double tensor of probabilities (outputs: "
                         + session.getOutputNames() + "; export classifiers with zipmap=False)");
             }
-            return new OnnxGraph(input.getName(), inShape[1], probabilities, classes, label);
+            if (classes == 1) {
+                throw invalid(onnxFile, "output '" + probabilities + "' gives one value per row: a regression model's,"
+                        + " which the pipeline does not support (a classifier gives a probability per class)");
+            }
+            return new OnnxGraph(input.getName(), inShape[1], probabilities, classes, label,
+                    inType == OnnxJavaType.DOUBLE ? "float64" : "float32");
         } catch (OrtException e) {
             throw invalid(onnxFile, "ONNX Runtime cannot load it: " + e.getMessage());
         }
@@ -93,7 +104,7 @@ public record OnnxGraph(String inputName, long featureCount, String probabilitie
         List<Object> shape = new ArrayList<>(List.of("batch", featureCount));
         return new ModelManifest(name, version, "onnxruntime",
                 List.of(new ModelManifest.ModelFile(ModelManifest.MODEL_FILE, ModelStore.sha256(onnxFile), size)),
-                new ModelManifest.TensorSpec(inputName, shape, "float32"), List.copyOf(features), outputs,
+                new ModelManifest.TensorSpec(inputName, shape, inputType), List.copyOf(features), outputs,
                 List.copyOf(classNames), createdAt.toString()).validated();
     }
 

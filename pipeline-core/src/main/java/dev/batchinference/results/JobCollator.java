@@ -148,8 +148,14 @@ public final class JobCollator {
             releaseLock(plan.jobId());
             throw e;
         }
-        if (!superseded) {
-            store.write(JobKeys.summary(plan.input().key()), JsonCodec.writePretty(summary));
+        String summaryKey = JobKeys.summary(plan.input().key());
+        Optional<String> unwritable = dev.batchinference.job.KeyLimits.problem(summaryKey);
+        if (!superseded && unwritable.isEmpty()) {
+            store.write(summaryKey, JsonCodec.writePretty(summary));
+        } else if (!superseded) {
+            // a name ingest refused as too long: a write would fail on every attempt, so the end is recorded under jobs/ only
+            LOG.warn("job {}: no summary under output/ ({}); its end is in {}", plan.jobId(), unwritable.get(),
+                    JobKeys.terminal(plan.jobId()));
         }
         if (!jobs.writeTerminal(summary)) {
             return Outcome.ALREADY_ENDED;

@@ -44,7 +44,7 @@ public final class InMemoryPipeline {
     }
 
     public InMemoryPipeline(Path modelCache, ChunkLimits limits, DataSettings data, Limits safety) {
-        this.models = new ModelStore(store, modelCache);
+        this.models = new ModelStore(store, modelCache, safety.maxModelBytes());
         this.ingestor = new JobIngestor("test-bucket", store, models, workQueue, resultsQueue, limits, data, safety,
                 Clock.systemUTC());
         this.worker = new ChunkWorker(store, models, new ModelCache(), resultsQueue, 1024);

@@ -53,8 +53,8 @@ public final class ChildJvm {
         Path errors = Files.createTempFile(scratch, "child-", ".stderr");
         try {
             ProcessBuilder builder = new ProcessBuilder(command).redirectError(errors.toFile());
-            // the class path through CLASSPATH, not -cp: with the ~110 jars spelled out on the command line,
-            // ONNX Runtime 1.29 crashed the JVM (SIGSEGV, no hs_err) while loading its natives on this machine
+            // the class path through CLASSPATH, not -cp: the probes measure start-up, and a JVM whose command line
+            // spells out ~110 jars is not the one a user or Lambda starts
             builder.environment().put("CLASSPATH", classPath);
             long started = System.nanoTime();
             Process process = builder.start();

@@ -22,7 +22,7 @@ public final class ColdStartFloor {
         String onnxFile = args[0];
         int rows = Integer.parseInt(args[1]);
         String output = args[2];
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtEnvironment env = dev.batchinference.model.OnnxEnvironment.get();
         OrtSession session;
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(1);

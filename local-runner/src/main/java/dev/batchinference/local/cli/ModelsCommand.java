@@ -90,6 +90,10 @@ final class ModelsCommand implements Runnable {
             if (!Files.exists(file)) {
                 throw new PipelineCli.UsageException("no such file or folder: " + file);
             }
+            requireValid("model name", name);
+            if (version != null) {
+                requireValid("version", version);
+            }
             TargetOptions.Target t = target.connect();
             ModelStore models = t.services().models();
             String v = version != null ? version : nextVersion(models.versions(name));
@@ -144,6 +148,8 @@ final class ModelsCommand implements Runnable {
 
         @Override
         public Integer call() {
+            requireValid("model name", name);
+            requireValid("version", version);
             TargetOptions.Target t = target.connect();
             ModelStore models = t.services().models();
             Optional<String> before = models.current(name).map(ModelPointer::version);
@@ -151,6 +157,14 @@ final class ModelsCommand implements Runnable {
             System.out.printf("%s v%s is current (was %s); new jobs pin it%n", ref.name(), ref.version(),
                     before.map(b -> "v" + b).orElse("none"));
             return 0;
+        }
+    }
+
+    /** Names and versions become parts of keys under models/: anything else is refused before any request. */
+    static void requireValid(String what, String value) {
+        String problem = dev.batchinference.model.ModelNames.problemWith(what, value);
+        if (problem != null) {
+            throw new PipelineCli.UsageException(problem);
         }
     }
 }

@@ -73,6 +73,9 @@ final class RunCommand implements Callable<Integer> {
                 throw new PipelineCli.UsageException("two inputs are named " + file.getFileName()
                         + " (less the extension); their outputs would overwrite each other");
             }
+            // the local store keeps every key segment as a file name: one too long for it, or for an output, is
+            // refused here rather than in the middle of an upload
+            SubmitCommand.checkKeyLengths("incoming/m/" + file.getFileName(), file);
         }
         Path dir = PipelineCli.modelDir(model, modelsDir != null ? modelsDir : PipelineCli.home().resolve("samples/models"));
         PrintStream err = System.err;

@@ -3,7 +3,9 @@ package dev.batchinference.local.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.batchinference.job.InputObject;
 import dev.batchinference.job.JobId;
+import dev.batchinference.format.OutputFormat;
 import dev.batchinference.job.JobKeys;
+import dev.batchinference.job.KeyLimits;
 import dev.batchinference.job.JobStore;
 import dev.batchinference.job.JobSummary;
 import dev.batchinference.model.ModelKeys;
@@ -61,6 +63,8 @@ final class SubmitCommand implements Callable<Integer> {
         }
         String folder = prefix == null || prefix.isBlank() ? "" : prefix.replaceAll("^/+|/+$", "") + "/";
         String key = JobKeys.INCOMING + model + "/" + folder + file.getFileName();
+        ModelsCommand.requireValid("model name", model);
+        checkKeyLengths(key, file);
         try (InputStream in = Files.newInputStream(file); ObjectStore.AbortableOutputStream upload = store.create(key)) {
             in.transferTo(upload);
         }
@@ -87,5 +91,22 @@ final class SubmitCommand implements Callable<Integer> {
         }
         progress.finish();
         return end;
+    }
+
+    /**
+     * Refuses, before any upload, an input whose key or output keys are too long for the store (the local one
+     * keeps each key segment as a file name): a clear message instead of an upload failing part-way.
+     */
+    static void checkKeyLengths(String key, Path file) {
+        OutputFormat output = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".parquet")
+                ? OutputFormat.PARQUET : OutputFormat.CSV;
+        List<String> written = new java.util.ArrayList<>(List.of(key));
+        written.addAll(KeyLimits.outputKeys(key, output));
+        for (String k : written) {
+            KeyLimits.problem(k).ifPresent(p -> {
+                throw new PipelineCli.UsageException("the name of " + file + " is too long for the pipeline: " + p
+                        + "; rename the file");
+            });
+        }
     }
 }

@@ -79,4 +79,30 @@ class PipelineCliTest {
         assertThat(noFile.exitCode()).isEqualTo(2);
         assertThat(noFile.stderr()).contains("no such file").doesNotContain("\tat ");
     }
+
+    @Test
+    void namesThatWouldEscapeTheirFolderOrOutgrowTheStoreAreRefusedBeforeAnyRequest() throws Exception {
+        Path longName = Files.write(dir.resolve("n".repeat(246) + ".csv"), Files.readAllBytes(Samples.data("iris.csv")));
+
+        Cli.Result escape = cli("models", "publish", "../evil", Samples.model("iris").toString(), "--endpoint",
+                "http://127.0.0.1:9");
+        Cli.Result slash = cli("models", "publish", "iris", Samples.model("iris").toString(), "--version", "1/../../x",
+                "--endpoint", "http://127.0.0.1:9");
+        Cli.Result upper = cli("models", "promote", "Iris", "1", "--endpoint", "http://127.0.0.1:9");
+        Cli.Result tooLong = cli("run", longName.toString(), "--model", "iris", "--models", models(), "--out",
+                dir.resolve("out").toString());
+
+        assertThat(escape.exitCode()).isEqualTo(2);
+        assertThat(escape.stderr()).contains("model name '../evil' is not valid").contains("a-z, 0-9");
+        assertThat(slash.exitCode()).isEqualTo(2);
+        assertThat(slash.stderr()).contains("version '1/../../x' is not valid");
+        assertThat(upper.exitCode()).isEqualTo(2);
+        assertThat(upper.stderr()).contains("model name 'Iris' is not valid");
+        assertThat(tooLong.exitCode()).isEqualTo(2);
+        assertThat(tooLong.stderr()).contains("is too long for the pipeline").contains("more than the 218")
+                .contains("rename the file");
+        for (Cli.Result r : java.util.List.of(escape, slash, upper, tooLong)) {
+            assertThat(r.stderr()).doesNotContain("Exception").doesNotContain("\tat ");
+        }
+    }
 }

@@ -9,6 +9,8 @@ import io.airlift.compress.snappy.SnappyCompressor;
 import io.airlift.compress.snappy.SnappyDecompressor;
 import io.airlift.compress.zstd.ZstdCompressor;
 import io.airlift.compress.zstd.ZstdDecompressor;
+import dev.batchinference.failure.FailureReason;
+import dev.batchinference.failure.PipelineException;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -22,16 +24,23 @@ import java.util.zip.GZIPOutputStream;
 import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.compression.CompressionCodecFactory;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.brotli.dec.BrotliInputStream;
 
 /**
  * Parquet's page codecs without Hadoop and without native code. parquet-hadoop's own {@code CodecFactory}
  * works through Hadoop's {@code CompressionCodec} classes (so it needs hadoop-common at run time) and
  * through snappy-java and zstd-jni, which carry a native library per platform and unpack it to /tmp
  * when first used. Here SNAPPY, ZSTD and LZ4_RAW come from aircompressor (pure Java, already
- * parquet-hadoop's LZ4_RAW codec) and GZIP from the JDK; other codecs fail with a message naming them.
+ * parquet-hadoop's LZ4_RAW codec), GZIP from the JDK, and BROTLI (read only) from Google's pure-Java
+ * decoder, org.brotli:dec; other codecs (LZO, Hadoop's framed LZ4) end the job UNSUPPORTED_FORMAT.
  */
 final class ParquetCodecs implements CompressionCodecFactory {
     static final ParquetCodecs INSTANCE = new ParquetCodecs();
+
+    /** The codecs whose pages the pipeline reads; ingest refuses a file with any other (UNSUPPORTED_FORMAT). */
+    static final java.util.Set<CompressionCodecName> READABLE = java.util.Collections.unmodifiableSet(java.util.EnumSet.of(
+            CompressionCodecName.UNCOMPRESSED, CompressionCodecName.SNAPPY, CompressionCodecName.GZIP,
+            CompressionCodecName.ZSTD, CompressionCodecName.LZ4_RAW, CompressionCodecName.BROTLI));
 
     private ParquetCodecs() {
     }
@@ -76,8 +85,20 @@ final class ParquetCodecs implements CompressionCodecFactory {
                     }
                 }
             };
-            default -> throw new UnsupportedOperationException("Parquet pages compressed with " + name
-                    + " are not supported: write the file with SNAPPY, ZSTD, GZIP, LZ4_RAW or no compression");
+            case BROTLI -> new Codec() {
+                public byte[] compress(byte[] page, int length) {
+                    throw new UnsupportedOperationException("the pipeline reads BROTLI pages but does not write them:"
+                            + " choose snappy, zstd, gzip or none for PARQUET_COMPRESSION");
+                }
+
+                public void decompress(byte[] compressed, int offset, int length, byte[] into) throws IOException {
+                    try (InputStream in = new BrotliInputStream(new ByteArrayInputStream(compressed, offset, length))) {
+                        check(in.readNBytes(into, 0, into.length) == into.length && in.read() < 0, name);
+                    }
+                }
+            };
+            default -> throw new PipelineException(FailureReason.UNSUPPORTED_FORMAT, "Parquet pages compressed with "
+                    + name + " are not supported: write the file with " + READABLE);
         };
     }
 

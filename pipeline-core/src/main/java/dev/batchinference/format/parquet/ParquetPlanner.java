@@ -56,6 +56,13 @@ public final class ParquetPlanner {
         long chunkRows = 0;
         long chunkBytes = 0;
         for (int g = 0; g < groups.size(); g++) {
+            for (var column : groups.get(g).getColumns()) {
+                if (!ParquetCodecs.READABLE.contains(column.getCodec())) {
+                    throw new PipelineException(FailureReason.UNSUPPORTED_FORMAT, "column "
+                            + String.join(".", column.getPath().toArray()) + " is compressed with " + column.getCodec()
+                            + ", which the pipeline cannot read: write the file with " + ParquetCodecs.READABLE);
+                }
+            }
             if (groups.get(g).getCompressedSize() > maxRowGroupBytes) {
                 throw new PipelineException(FailureReason.LIMIT_EXCEEDED, "row group " + g + " holds "
                         + groups.get(g).getCompressedSize() + " bytes, more than " + maxRowGroupBytes
