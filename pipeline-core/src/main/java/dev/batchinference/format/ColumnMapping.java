@@ -11,6 +11,7 @@ import java.util.List;
  * follow the plan.
  */
 public record ColumnMapping(List<String> header, int[] featureColumns, int[] passThroughColumns) {
+    private static final int MAX_QUOTED_NAME = 200;
 
     /** Chooses the columns, or fails the job naming every feature column the input lacks. */
     public static ColumnMapping plan(List<String> header, List<String> features, ColumnSelection selection) {
@@ -24,7 +25,8 @@ public record ColumnMapping(List<String> header, int[] featureColumns, int[] pas
         }
         if (!missing.isEmpty()) {
             throw new PipelineException(FailureReason.SCHEMA_MISMATCH, "the input lacks the model's feature column(s) "
-                    + String.join(", ", missing) + " (input columns: " + String.join(", ", header) + ")");
+                    + String.join(", ", missing) + (looksLikeData(header) ? "; " + describeDataLikeHeader(header)
+                    : " (input columns: " + String.join(", ", header) + ")"));
         }
         List<String> passThrough = switch (selection.passThrough()) {
             case NON_FEATURES -> header.stream().filter(c -> !inputColumns.contains(c)).toList();
@@ -32,6 +34,29 @@ public record ColumnMapping(List<String> header, int[] featureColumns, int[] pas
             case NONE -> List.of();
         };
         return of(header, inputColumns, passThrough);
+    }
+
+    /**
+     * Whether a header may be a data row rather than column names (a file without a header): then messages
+     * must not quote it, since row data stays out of summaries and logs. A name that is a number, or one too
+     * long or with control characters to be a column's, is taken for data.
+     */
+    public static boolean looksLikeData(List<String> names) {
+        for (String name : names) {
+            if (name.length() > MAX_QUOTED_NAME || !Float.isNaN(FeatureValues.parseFinite(name))
+                    || name.chars().anyMatch(Character::isISOControl)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** What a header that looks like data is, said by its shape alone. */
+    public static String describeDataLikeHeader(List<String> names) {
+        long numbers = names.stream().filter(n -> !Float.isNaN(FeatureValues.parseFinite(n))).count();
+        return "the first line has " + names.size() + " field" + (names.size() == 1 ? "" : "s")
+                + (numbers > 0 ? ", " + numbers + " of which look" + (numbers == 1 ? "s" : "") + " like numbers" : "")
+                + ": the file seems to have no header row (its first line must name the columns)";
     }
 
     /** Resolves planned column names to positions in this header. */

@@ -12,6 +12,7 @@ import java.nio.ByteOrder;
 final class CsvBytes {
     static final long NEWLINES = repeated((byte) '\n');
     static final long QUOTES = repeated((byte) '"');
+    static final long CARRIAGE_RETURNS = repeated((byte) '\r');
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final long LOW_SEVEN_BITS = 0x7F7F7F7F7F7F7F7FL;
 

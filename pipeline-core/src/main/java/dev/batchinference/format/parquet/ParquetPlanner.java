@@ -74,7 +74,7 @@ public final class ParquetPlanner {
             boolean last = g == groups.size() - 1;
             if (last || chunkRows >= limits.maxRows() || chunkBytes >= limits.maxBytes()) {
                 long end = last ? length : groups.get(g + 1).getStartingPos();
-                chunks.add(new ChunkRange(chunks.size(), groups.get(first).getStartingPos(), end));
+                chunks.add(new ChunkRange(chunks.size(), groups.get(first).getStartingPos(), end, chunkRows));
                 first = g + 1;
                 chunkRows = 0;
                 chunkBytes = 0;
@@ -82,7 +82,7 @@ public final class ParquetPlanner {
         }
         if (chunks.isEmpty()) {
             // no row groups: one empty chunk, so the job still produces its (empty) output
-            chunks.add(new ChunkRange(0, 0, 0));
+            chunks.add(new ChunkRange(0, 0, 0, 0L));
         }
         return new ParquetPlan(columns, schema, chunks, rows);
     }
