@@ -93,7 +93,8 @@ public final class CsvChunkPlanner {
             Chunking chunking = new Chunking(in, stager, chunks, dataStart);
             chunking.begin();
             long end;
-            while ((end = in.nextRecordEnd()) >= 0) {
+            // a header without a line break ends the input: no records follow
+            while (headerEnd >= 0 && (end = in.nextRecordEnd()) >= 0) {
                 if (records.lastRecordLength() > 0) {
                     chunking.recordEndedAt(end);
                 }
@@ -104,7 +105,7 @@ public final class CsvChunkPlanner {
                         + " (from byte " + in.offset(records.currentRecordStart()) + ") opens a quoted field at byte "
                         + opened + " that is never closed: the rest of the file would be one field");
             }
-            if (records.currentRecordLength() > 0) {
+            if (headerEnd >= 0 && records.currentRecordLength() > 0) {
                 chunking.recordEndedAt(in.position()); // a last record without a line break still counts
             }
             chunking.finish();

@@ -258,6 +258,19 @@ public final class CsvRowReader implements RowReader {
                 : new String(buffer, fieldStart[column], fieldEnd[column] - fieldStart[column], StandardCharsets.UTF_8);
     }
 
+    /** Every field of the current row as text, and what is wrong with its quoting (null if nothing): for tests. */
+    List<String> fields() {
+        List<String> fields = new ArrayList<>(fieldCount);
+        for (int c = 0; c < fieldCount; c++) {
+            fields.add(text(c));
+        }
+        return fields;
+    }
+
+    CsvFields.Problem quotingProblem() {
+        return split == null ? null : split.problem();
+    }
+
     @Override
     public void readPassThrough(Object[] into) {
         int[] passThroughColumns = mapping.passThroughColumns();
