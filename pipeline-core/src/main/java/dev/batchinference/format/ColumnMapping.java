@@ -11,7 +11,7 @@ import java.util.List;
  * follow the plan.
  */
 public record ColumnMapping(List<String> header, int[] featureColumns, int[] passThroughColumns) {
-    private static final int MAX_QUOTED_NAME = 200;
+    private static final int MAX_NAME = 200;
 
     /** Chooses the columns, or fails the job naming every feature column the input lacks. */
     public static ColumnMapping plan(List<String> header, List<String> features, ColumnSelection selection) {
@@ -25,8 +25,7 @@ public record ColumnMapping(List<String> header, int[] featureColumns, int[] pas
         }
         if (!missing.isEmpty()) {
             throw new PipelineException(FailureReason.SCHEMA_MISMATCH, "the input lacks the model's feature column(s) "
-                    + String.join(", ", missing) + (looksLikeData(header) ? "; " + describeDataLikeHeader(header)
-                    : " (input columns: " + String.join(", ", header) + ")"));
+                    + String.join(", ", missing) + "; " + describeHeader(header, inputColumns));
         }
         List<String> passThrough = switch (selection.passThrough()) {
             case NON_FEATURES -> header.stream().filter(c -> !inputColumns.contains(c)).toList();
@@ -37,13 +36,34 @@ public record ColumnMapping(List<String> header, int[] featureColumns, int[] pas
     }
 
     /**
-     * Whether a header may be a data row rather than column names (a file without a header): then messages
-     * must not quote it, since row data stays out of summaries and logs. A name that is a number, or one too
-     * long or with control characters to be a column's, is taken for data.
+     * The input's columns, described without quoting them: a header may be a data row (a file without
+     * one), and row data stays out of summaries and logs. Names that differ from a wanted one only in case,
+     * spaces, dashes or underscores are pointed out by position.
      */
-    public static boolean looksLikeData(List<String> names) {
+    static String describeHeader(List<String> header, List<String> wanted) {
+        if (looksLikeData(header)) {
+            return describeDataLikeHeader(header);
+        }
+        List<String> nearMisses = new ArrayList<>();
+        for (String name : wanted) {
+            for (int c = 0; c < header.size(); c++) {
+                if (!header.get(c).equals(name) && loosely(header.get(c)).equals(loosely(name))) {
+                    nearMisses.add("column " + (c + 1) + " is named like " + name + " but not exactly");
+                }
+            }
+        }
+        return "the input has " + header.size() + " column" + (header.size() == 1 ? "" : "s")
+                + (nearMisses.isEmpty() ? "" : "; " + String.join(", ", nearMisses) + " (names must match exactly)");
+    }
+
+    private static String loosely(String name) {
+        return name.toLowerCase(java.util.Locale.ROOT).replaceAll("[\\s_\\-.]", "");
+    }
+
+    /** Whether a header may be a data row rather than column names: some name is a number, or too odd for one. */
+    static boolean looksLikeData(List<String> names) {
         for (String name : names) {
-            if (name.length() > MAX_QUOTED_NAME || !Float.isNaN(FeatureValues.parseFinite(name))
+            if (name.length() > MAX_NAME || !Float.isNaN(FeatureValues.parseFinite(name))
                     || name.chars().anyMatch(Character::isISOControl)) {
                 return true;
             }

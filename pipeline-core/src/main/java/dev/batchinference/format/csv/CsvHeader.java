@@ -14,15 +14,25 @@ import java.util.Map;
 
 /**
  * A CSV file's header row: UTF-8 text whose fields, split like any record's, are the column names. What is
- * wrong with one is said without quoting it when it may be a data row (a file without a header).
+ * wrong with one is said without quoting it, since it may be a data row (a file without a header).
  */
 final class CsvHeader {
 
     private CsvHeader() {
     }
 
-    /** Refuses a file that starts with a UTF-16 or UTF-32 byte order mark: its text is not UTF-8. */
+    /**
+     * Refuses a file that is plainly not UTF-8 text by its first bytes: a UTF-16 or UTF-32 byte order mark,
+     * or the magic number of gzip or Parquet (a file named for the wrong format).
+     */
     static void refuseOtherEncodings(byte[] first, int length) {
+        if (length >= 2 && (first[0] & 0xFF) == 0x1F && (first[1] & 0xFF) == 0x8B) {
+            throw new PipelineException(FailureReason.UNREADABLE_INPUT, "the file is gzip-compressed, not CSV text:"
+                    + " name it .csv.gz (or .tsv.gz)");
+        }
+        if (length >= 4 && first[0] == 'P' && first[1] == 'A' && first[2] == 'R' && first[3] == '1') {
+            throw new PipelineException(FailureReason.UNREADABLE_INPUT, "the file is Parquet, not CSV text: name it .parquet");
+        }
         boolean utf32 = length >= 4 && ((first[0] == 0 && first[1] == 0 && (first[2] & 0xFF) == 0xFE && (first[3] & 0xFF) == 0xFF)
                 || ((first[0] & 0xFF) == 0xFF && (first[1] & 0xFF) == 0xFE && first[2] == 0 && first[3] == 0));
         boolean utf16 = length >= 2 && (((first[0] & 0xFF) == 0xFF && (first[1] & 0xFF) == 0xFE)
@@ -59,7 +69,6 @@ final class CsvHeader {
                     + ", in column " + (split.problemField() + 1));
         }
         List<String> names = fields.stream().map(String::trim).toList();
-        boolean quotable = !ColumnMapping.looksLikeData(names);
         Map<String, Integer> seen = new HashMap<>();
         for (int c = 0; c < names.size(); c++) {
             if (names.get(c).isEmpty()) {
@@ -67,10 +76,10 @@ final class CsvHeader {
             }
             Integer first = seen.putIfAbsent(names.get(c), c);
             if (first != null) {
-                throw new PipelineException(FailureReason.SCHEMA_MISMATCH, quotable
-                        ? "column '" + names.get(c) + "' appears twice in the header"
-                        : "header columns " + (first + 1) + " and " + (c + 1) + " have the same name; "
-                        + ColumnMapping.describeDataLikeHeader(names));
+                // not quoted: a header may be a data row (a file without one), and row data stays out of messages
+                throw new PipelineException(FailureReason.SCHEMA_MISMATCH, "header columns " + (first + 1) + " and "
+                        + (c + 1) + " have the same name" + (ColumnMapping.looksLikeData(names)
+                        ? "; " + ColumnMapping.describeDataLikeHeader(names) : ""));
             }
         }
         return names;

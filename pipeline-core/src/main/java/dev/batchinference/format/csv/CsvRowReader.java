@@ -40,6 +40,7 @@ public final class CsvRowReader implements RowReader {
     private final List<String> quotedValues = new ArrayList<>();
     private boolean quoted;
     private CsvFields.Split split;
+    private boolean quotedInvalidText;
     private long rowsRead;
 
     public CsvRowReader(InputStream in, char delimiter, ColumnMapping mapping) {
@@ -216,6 +217,7 @@ public final class CsvRowReader implements RowReader {
     }
 
     private void readQuoted(int start, int stop) {
+        quotedInvalidText = !CsvBytes.isUtf8(buffer, start, stop);
         quotedValues.clear();
         split = CsvFields.split(buffer, start, stop, delimiter, quotedValues);
         if (split.problem() == CsvFields.Problem.UNCLOSED_QUOTE) {
@@ -236,6 +238,10 @@ public final class CsvRowReader implements RowReader {
                     + (split.lineBreaksInQuotes() + 1) + " lines)" : "";
             return new Rejection("", "expected " + columns + " columns, found " + fieldCount + spanning);
         }
+        if (split != null ? quotedInvalidText : !passThroughIsUtf8()) {
+            // decoding would put U+FFFD in place of the bytes: the output would not hold the input's values
+            return new Rejection("", "not valid UTF-8 text");
+        }
         int[] featureColumns = mapping.featureColumns();
         for (int f = 0; f < featureColumns.length; f++) {
             int c = featureColumns[f];
@@ -246,6 +252,15 @@ public final class CsvRowReader implements RowReader {
             tensor.put(offset + f, value);
         }
         return null;
+    }
+
+    private boolean passThroughIsUtf8() {
+        for (int c : mapping.passThroughColumns()) {
+            if (!CsvBytes.isUtf8(buffer, fieldStart[c], fieldEnd[c])) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The field as a finite float, or NaN; the same rules as {@link FeatureValues#parseFinite}. */
