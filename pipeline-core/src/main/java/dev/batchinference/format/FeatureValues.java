@@ -154,7 +154,7 @@ public final class FeatureValues {
         }
         String unsigned = trimmed.startsWith("+") || trimmed.startsWith("-") ? trimmed.substring(1) : trimmed;
         if (unsigned.equals("NaN") || unsigned.equals("Infinity")) {
-            return "not a finite number (" + (unsigned.equals("NaN") ? "NaN" : "infinity") + ")";
+            return "not a finite number (" + (unsigned.equals("NaN") ? "NaN" : "Infinity") + ")";
         }
         byte[] ascii = trimmed.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         if (ascii.length == trimmed.length() && isDecimal(ascii, 0, ascii.length)) {

@@ -91,7 +91,7 @@ class FeatureValuesTest {
     void problemsDescribeTheShapeNeverTheContent() {
         assertThat(FeatureValues.problemWith("  ")).isEqualTo("empty value");
         assertThat(FeatureValues.problemWith("NaN")).isEqualTo("not a finite number (NaN)");
-        assertThat(FeatureValues.problemWith("-Infinity")).isEqualTo("not a finite number (infinity)");
+        assertThat(FeatureValues.problemWith("-Infinity")).isEqualTo("not a finite number (Infinity)");
         assertThat(FeatureValues.problemWith("1e39")).isEqualTo("number out of float range");
         assertThat(FeatureValues.problemWith("0x1.8p1")).isEqualTo("not a decimal number (hexadecimal, 7 characters)");
         assertThat(FeatureValues.problemWith("secretInfinity")).isEqualTo("not a number (text of 14 characters)");
