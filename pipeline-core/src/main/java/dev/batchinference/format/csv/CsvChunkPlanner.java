@@ -63,55 +63,70 @@ public final class CsvChunkPlanner {
 
     /** Plans chunks; with a stager, each chunk's records are also copied out to its own object. */
     public CsvPlan plan(InputStream input, ChunkStager stager) {
-        try (Input in = new Input(input)) {
-            CsvRecordScanner records = new CsvRecordScanner(delimiter != null ? new char[] {delimiter} : CANDIDATE_DELIMITERS);
-            in.scanner = records;
-            ByteArrayOutputStream headerBytes = new ByteArrayOutputStream();
-            in.copyTo(headerBytes);
-            long headerEnd;
-            while ((headerEnd = in.nextRecordEnd()) >= 0 && records.lastRecordLength() == 0) {
-                // blank lines before the header are not records either
-            }
-            if (headerEnd < 0 && records.currentRecordLength() == 0) {
-                throw new PipelineException(FailureReason.EMPTY_INPUT, records.position() == 0
-                        ? "the file is empty: expected a header row" : "the file holds only blank lines: expected a header row");
-            }
-            if (records.inQuotedField()) {
-                throw new PipelineException(FailureReason.UNREADABLE_INPUT, "the header row has a quote that is never closed");
-            }
-            in.copyTo(null);
-            in.readingHeader = false;
-            byte[] header = headerBytes.toByteArray();
-            int headerLength = header.length > 0 && CsvRecordScanner.isLineBreak(header[header.length - 1])
-                    ? header.length - 1 : header.length;
-            String headerText = CsvHeader.text(header, headerLength);
-            char chosen = delimiter != null ? delimiter : detectDelimiter(headerText);
-            records.useDelimiter(chosen);
-            List<String> columns = CsvHeader.parse(header, headerLength, chosen);
+        try (Input in = new Input(input, new CsvRecordScanner(delimiter != null ? new char[] {delimiter} : CANDIDATE_DELIMITERS))) {
+            Header header = readHeader(in);
             long dataStart = in.position();
             List<ChunkRange> chunks = new ArrayList<>();
             Chunking chunking = new Chunking(in, stager, chunks, dataStart);
             chunking.begin();
-            long end;
-            // a header without a line break ends the input: no records follow
-            while (headerEnd >= 0 && (end = in.nextRecordEnd()) >= 0) {
-                if (records.lastRecordLength() > 0) {
-                    chunking.recordEndedAt(end);
-                }
-            }
-            if (records.inQuotedField()) {
-                long opened = in.offset(records.quoteOpenedAt());
-                throw new PipelineException(FailureReason.UNREADABLE_INPUT, "record " + (chunking.records + 1)
-                        + " (from byte " + in.offset(records.currentRecordStart()) + ") opens a quoted field at byte "
-                        + opened + " that is never closed: the rest of the file would be one field");
-            }
-            if (headerEnd >= 0 && records.currentRecordLength() > 0) {
-                chunking.recordEndedAt(in.position()); // a last record without a line break still counts
+            if (!header.endsInput()) {
+                readRecords(in, chunking);
             }
             chunking.finish();
-            return new CsvPlan(columns, chosen, dataStart, chunks, chunking.records);
+            return new CsvPlan(header.columns(), header.delimiter(), dataStart, chunks, chunking.records);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The header's columns and delimiter, and whether the header (without a line break) is all the input holds. */
+    private record Header(List<String> columns, char delimiter, boolean endsInput) {
+    }
+
+    /** Reads the first record that is not a blank line: the header. */
+    private Header readHeader(Input in) throws IOException {
+        CsvRecordScanner records = in.scanner;
+        ByteArrayOutputStream headerBytes = new ByteArrayOutputStream();
+        in.copyTo(headerBytes);
+        long headerEnd;
+        while ((headerEnd = in.nextRecordEnd()) >= 0 && records.lastRecordLength() == 0) {
+            // blank lines before the header are not records either
+        }
+        if (headerEnd < 0 && records.currentRecordLength() == 0) {
+            throw new PipelineException(FailureReason.EMPTY_INPUT, records.position() == 0
+                    ? "the file is empty: expected a header row" : "the file holds only blank lines: expected a header row");
+        }
+        if (records.inQuotedField()) {
+            throw new PipelineException(FailureReason.UNREADABLE_INPUT, "the header row has a quote that is never closed");
+        }
+        in.copyTo(null);
+        in.readingHeader = false;
+        byte[] header = headerBytes.toByteArray();
+        int length = header.length > 0 && CsvRecordScanner.isLineBreak(header[header.length - 1])
+                ? header.length - 1 : header.length;
+        String text = CsvHeader.text(header, length); // refuses a header that is not UTF-8 text
+        char chosen = delimiter != null ? delimiter : detectDelimiter(text);
+        List<String> columns = CsvHeader.parse(header, length, chosen);
+        records.useDelimiter(chosen);
+        return new Header(columns, chosen, headerEnd < 0);
+    }
+
+    /** Counts and cuts the data records; blank lines are neither. */
+    private static void readRecords(Input in, Chunking chunking) throws IOException {
+        CsvRecordScanner records = in.scanner;
+        long end;
+        while ((end = in.nextRecordEnd()) >= 0) {
+            if (records.lastRecordLength() > 0) {
+                chunking.recordEndedAt(end);
+            }
+        }
+        if (records.inQuotedField()) {
+            throw new PipelineException(FailureReason.UNREADABLE_INPUT, "record " + (chunking.records + 1)
+                    + " (from byte " + in.offset(records.currentRecordStart()) + ") opens a quoted field at byte "
+                    + in.offset(records.quoteOpenedAt()) + " that is never closed: the rest of the file would be one field");
+        }
+        if (records.currentRecordLength() > 0) {
+            chunking.recordEndedAt(in.position()); // a last record without a line break still counts
         }
     }
 
@@ -238,13 +253,14 @@ public final class CsvChunkPlanner {
         private long skipped;
         private boolean started;
         private OutputStream copy;
-        CsvRecordScanner scanner;
+        final CsvRecordScanner scanner;
         boolean readingHeader = true;
         /** Data records ended so far, for messages. */
         private long records;
 
-        Input(InputStream in) {
+        Input(InputStream in, CsvRecordScanner scanner) {
             this.in = in;
+            this.scanner = scanner;
         }
 
         /** From now on, copies every byte of a record read to {@code target} (null: stop copying). */
