@@ -61,7 +61,7 @@ public record ColumnMapping(List<String> header, int[] featureColumns, int[] pas
     }
 
     /** Whether a header may be a data row rather than column names: some name is a number, or too odd for one. */
-    static boolean looksLikeData(List<String> names) {
+    public static boolean looksLikeData(List<String> names) {
         for (String name : names) {
             if (name.length() > MAX_NAME || !Float.isNaN(FeatureValues.parseFinite(name))
                     || name.chars().anyMatch(Character::isISOControl)) {

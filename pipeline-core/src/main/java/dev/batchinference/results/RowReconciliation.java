@@ -1,9 +1,9 @@
 package dev.batchinference.results;
 
-import dev.batchinference.format.ChunkRange;
-import dev.batchinference.job.ChunkResult;
 import dev.batchinference.failure.FailureReason;
 import dev.batchinference.failure.JobFailure;
+import dev.batchinference.format.ChunkRange;
+import dev.batchinference.job.ChunkResult;
 import dev.batchinference.job.JobSummary.UnaccountedChunk;
 import java.util.ArrayList;
 import java.util.List;

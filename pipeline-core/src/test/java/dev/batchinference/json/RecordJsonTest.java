@@ -59,7 +59,7 @@ class RecordJsonTest {
 
     @Test
     void writesTasksAsJsonCodecDoes() {
-        for (ChunkRange chunk : List.of(new ChunkRange(3, 100, 2_000), new ChunkRange(0, 0, 0, "jobs/j/staged/0.csv"))) {
+        for (ChunkRange chunk : List.of(new ChunkRange(3, 100, 2_000, 17L), new ChunkRange(0, 0, 0, "jobs/j/staged/0.csv", 0L))) {
             assertThat(RecordJson.write(ChunkTask.of("job-1", chunk))).isEqualTo(JsonCodec.write(ChunkTask.of("job-1", chunk)));
         }
     }

@@ -2,9 +2,9 @@ package dev.batchinference.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.batchinference.config.PipelineConfig.ChunkLimits;
 import dev.batchinference.config.PipelineConfig.DataSettings;
 import dev.batchinference.config.PipelineConfig.Limits;
+import dev.batchinference.format.ChunkLimits;
 import dev.batchinference.job.JobKeys;
 import dev.batchinference.job.JobState;
 import dev.batchinference.job.JobSummary;

@@ -2,10 +2,10 @@ package dev.batchinference.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.batchinference.failure.FailureReason;
 import dev.batchinference.format.ChunkLimits;
 import dev.batchinference.format.ChunkRange;
 import dev.batchinference.job.ChunkTask;
-import dev.batchinference.failure.FailureReason;
 import dev.batchinference.job.JobKeys;
 import dev.batchinference.job.JobPlan;
 import dev.batchinference.job.JobState;

@@ -1,6 +1,8 @@
 package dev.batchinference.local.cli;
 
 import dev.batchinference.config.PipelineConfig;
+import dev.batchinference.failure.FailureReason;
+import dev.batchinference.failure.PipelineException;
 import dev.batchinference.format.ColumnMapping;
 import dev.batchinference.format.ColumnSelection;
 import dev.batchinference.format.InputFormat;
@@ -10,8 +12,6 @@ import dev.batchinference.format.PredictionWriter;
 import dev.batchinference.format.RowReader;
 import dev.batchinference.inference.ChunkPredictor;
 import dev.batchinference.job.ChunkResult;
-import dev.batchinference.failure.FailureReason;
-import dev.batchinference.failure.PipelineException;
 import dev.batchinference.job.JobPlan;
 import dev.batchinference.layout.Formats;
 import dev.batchinference.model.ModelStore;

@@ -1,8 +1,8 @@
 package dev.batchinference.format.csv;
 
 import dev.batchinference.failure.FailureReason;
-import dev.batchinference.format.ColumnMapping;
 import dev.batchinference.failure.PipelineException;
+import dev.batchinference.format.ColumnMapping;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;

@@ -1,18 +1,18 @@
-package dev.batchinference.format;
+package dev.batchinference.format.csv;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import de.siegmar.fastcsv.reader.CsvReader;
 import de.siegmar.fastcsv.reader.CsvRecord;
-import org.apache.commons.csv.CSVFormat;
-import org.apache.commons.csv.CSVParser;
-import dev.batchinference.config.PipelineConfig.ChunkLimits;
 import dev.batchinference.config.PipelineConfig.Limits;
-import dev.batchinference.inference.ByteBlock;
-import dev.batchinference.inference.RowBlocks;
-import dev.batchinference.job.ChunkRange;
-import dev.batchinference.job.FailureReason;
-import dev.batchinference.job.PipelineException;
+import dev.batchinference.failure.FailureReason;
+import dev.batchinference.failure.PipelineException;
+import dev.batchinference.format.ByteBlock;
+import dev.batchinference.format.ChunkLimits;
+import dev.batchinference.format.ChunkRange;
+import dev.batchinference.format.ColumnMapping;
+import dev.batchinference.format.FeatureValues;
+import dev.batchinference.format.RowBlocks;
 import dev.batchinference.storage.ObjectStore;
 import dev.batchinference.testing.Samples;
 import java.io.ByteArrayInputStream;
@@ -29,6 +29,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
 import org.junit.jupiter.api.Test;
 
 /**

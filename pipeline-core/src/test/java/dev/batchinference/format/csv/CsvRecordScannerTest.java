@@ -1,4 +1,4 @@
-package dev.batchinference.format;
+package dev.batchinference.format.csv;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
