@@ -27,5 +27,10 @@ public enum FailureReason {
     /** The job made no progress for {@code STALLED_JOB_SECONDS}, even after a scheduled run re-drove it. */
     STALLED,
     /** The input exceeds a safety limit (record length, uncompressed size, row group size). */
-    LIMIT_EXCEEDED
+    LIMIT_EXCEEDED,
+    /**
+     * The rows do not add up: in some chunk the rows the planner counted, the rows a worker read, and the
+     * rows it predicted plus those it rejected are not all equal. A fault of the pipeline, never of the input.
+     */
+    ROWS_UNACCOUNTED
 }

@@ -11,6 +11,7 @@ import java.util.List;
  * follow the plan.
  */
 public record ColumnMapping(List<String> header, int[] featureColumns, int[] passThroughColumns) {
+    private static final int MAX_NAME = 200;
 
     /** Chooses the columns, or fails the job naming every feature column the input lacks. */
     public static ColumnMapping plan(List<String> header, List<String> features, ColumnSelection selection) {
@@ -24,7 +25,7 @@ public record ColumnMapping(List<String> header, int[] featureColumns, int[] pas
         }
         if (!missing.isEmpty()) {
             throw new PipelineException(FailureReason.SCHEMA_MISMATCH, "the input lacks the model's feature column(s) "
-                    + String.join(", ", missing) + " (input columns: " + String.join(", ", header) + ")");
+                    + String.join(", ", missing) + "; " + describeHeader(header, inputColumns));
         }
         List<String> passThrough = switch (selection.passThrough()) {
             case NON_FEATURES -> header.stream().filter(c -> !inputColumns.contains(c)).toList();
@@ -32,6 +33,50 @@ public record ColumnMapping(List<String> header, int[] featureColumns, int[] pas
             case NONE -> List.of();
         };
         return of(header, inputColumns, passThrough);
+    }
+
+    /**
+     * The input's columns, described without quoting them: a header may be a data row (a file without
+     * one), and row data stays out of summaries and logs. Names that differ from a wanted one only in case,
+     * spaces, dashes or underscores are pointed out by position.
+     */
+    static String describeHeader(List<String> header, List<String> wanted) {
+        if (looksLikeData(header)) {
+            return describeDataLikeHeader(header);
+        }
+        List<String> nearMisses = new ArrayList<>();
+        for (String name : wanted) {
+            for (int c = 0; c < header.size(); c++) {
+                if (!header.get(c).equals(name) && loosely(header.get(c)).equals(loosely(name))) {
+                    nearMisses.add("column " + (c + 1) + " is named like " + name + " but not exactly");
+                }
+            }
+        }
+        return "the input has " + header.size() + " column" + (header.size() == 1 ? "" : "s")
+                + (nearMisses.isEmpty() ? "" : "; " + String.join(", ", nearMisses) + " (names must match exactly)");
+    }
+
+    private static String loosely(String name) {
+        return name.toLowerCase(java.util.Locale.ROOT).replaceAll("[\\s_\\-.]", "");
+    }
+
+    /** Whether a header may be a data row rather than column names: some name is a number, or too odd for one. */
+    public static boolean looksLikeData(List<String> names) {
+        for (String name : names) {
+            if (name.length() > MAX_NAME || !Float.isNaN(FeatureValues.parseFinite(name))
+                    || name.chars().anyMatch(Character::isISOControl)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** What a header that looks like data is, said by its shape alone. */
+    public static String describeDataLikeHeader(List<String> names) {
+        long numbers = names.stream().filter(n -> !Float.isNaN(FeatureValues.parseFinite(n))).count();
+        return "the first line has " + names.size() + " field" + (names.size() == 1 ? "" : "s")
+                + (numbers > 0 ? ", " + numbers + " of which look" + (numbers == 1 ? "s" : "") + " like numbers" : "")
+                + ": the file seems to have no header row (its first line must name the columns)";
     }
 
     /** Resolves planned column names to positions in this header. */

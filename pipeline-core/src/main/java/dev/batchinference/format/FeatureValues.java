@@ -2,7 +2,11 @@ package dev.batchinference.format;
 
 import ch.randelshofer.fastdoubleparser.JavaFloatParser;
 
-/** Turns a CSV cell into a model input value, or says why it cannot be one. */
+/**
+ * Turns a CSV cell (or a Parquet text value) into a model input value, or says why it cannot be one. A
+ * value is a finite decimal number that fits a float, with spaces or tabs around it allowed; see
+ * {@link #parseGeneral} for the exact rule.
+ */
 public final class FeatureValues {
     /** Powers of ten that are exact floats (5^10 < 2^24). */
     private static final float[] EXACT_POWERS_OF_TEN = {1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f, 1e6f, 1e7f, 1e8f, 1e9f, 1e10f};
@@ -17,7 +21,8 @@ public final class FeatureValues {
      * <p>The common cell, a plain decimal such as {@code -12.75} with at most 7 significant digits and
      * 10 decimals, is computed here as one float division of two exactly representable floats, which IEEE
      * arithmetic rounds correctly: the same float {@code Float.parseFloat} gives. Anything else (more
-     * digits, an exponent, spaces, text) goes to fastdoubleparser, which is correctly rounded too.
+     * digits, an exponent, spaces) is checked against the rule and goes to fastdoubleparser, which is
+     * correctly rounded too.
      */
     public static float parseFinite(byte[] bytes, int from, int to) {
         int i = from;
@@ -53,56 +58,110 @@ public final class FeatureValues {
         return negative ? -value : value;
     }
 
-    /** Every other shape: spaces trimmed, Java's suffixes, NaN and Infinity refused, then fastdoubleparser. */
+    /**
+     * Every other shape: spaces and tabs around it trimmed, then only a decimal number is read:
+     * {@code [+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?}, ASCII digits. Hexadecimal floats,
+     * Java's {@code 1.5f}/{@code 2d} suffixes, {@code NaN}, {@code Infinity}, digit separators and other
+     * scripts' digits are not numbers here, although Java's parsers take some of them.
+     */
     private static float parseGeneral(byte[] bytes, int from, int to) {
-        while (from < to && bytes[from] == ' ') {
+        while (from < to && isBlank(bytes[from])) {
             from++;
         }
-        while (to > from && bytes[to - 1] == ' ') {
+        while (to > from && isBlank(bytes[to - 1])) {
             to--;
         }
-        // empty, or ending in a letter: Java's 1.5f/2d suffixes, NaN and Infinity are not numbers here
-        if (from == to || Character.isLetter(bytes[to - 1])) {
+        if (!isDecimal(bytes, from, to)) {
             return Float.NaN;
         }
-        try {
-            float value = JavaFloatParser.parseFloat(bytes, from, to - from);
-            return Float.isInfinite(value) ? Float.NaN : value;
-        } catch (NumberFormatException e) {
-            return Float.NaN;
-        }
+        float value = JavaFloatParser.parseFloat(bytes, from, to - from); // correctly rounded, like Float.parseFloat
+        return Float.isInfinite(value) ? Float.NaN : value;
     }
 
-    /** The cell's value if it is a finite number; NaN otherwise (then {@link #problemWith} says why). */
+    private static boolean isBlank(byte b) {
+        return b == ' ' || b == '\t';
+    }
+
+    /** Whether {@code bytes[from, to)} is a decimal number by the rule of {@link #parseGeneral}. */
+    private static boolean isDecimal(byte[] bytes, int from, int to) {
+        int i = from;
+        if (i < to && (bytes[i] == '+' || bytes[i] == '-')) {
+            i++;
+        }
+        int digitsBefore = 0;
+        while (i < to && isDigit(bytes[i])) {
+            i++;
+            digitsBefore++;
+        }
+        int digitsAfter = 0;
+        if (i < to && bytes[i] == '.') {
+            i++;
+            while (i < to && isDigit(bytes[i])) {
+                i++;
+                digitsAfter++;
+            }
+        }
+        if (digitsBefore + digitsAfter == 0) {
+            return false;
+        }
+        if (i < to && (bytes[i] == 'e' || bytes[i] == 'E')) {
+            i++;
+            if (i < to && (bytes[i] == '+' || bytes[i] == '-')) {
+                i++;
+            }
+            int exponentDigits = 0;
+            while (i < to && isDigit(bytes[i])) {
+                i++;
+                exponentDigits++;
+            }
+            if (exponentDigits == 0) {
+                return false;
+            }
+        }
+        return i == to;
+    }
+
+    private static boolean isDigit(byte b) {
+        return b >= '0' && b <= '9';
+    }
+
+    /** The cell's value if it is a finite decimal number; NaN otherwise (then {@link #problemWith} says why). */
     public static float parseFinite(String text) {
-        String trimmed = text.trim();
-        // Java also accepts type suffixes such as 1.5f or 2d, which no CSV writer means as numbers
-        if (trimmed.isEmpty() || Character.isLetter(trimmed.charAt(trimmed.length() - 1))) {
-            return Float.NaN;
+        byte[] bytes = new byte[text.length()];
+        for (int i = 0; i < bytes.length; i++) {
+            char c = text.charAt(i);
+            if (c > 127) {
+                return Float.NaN; // no number has a character beyond ASCII
+            }
+            bytes[i] = (byte) c;
         }
-        try {
-            float value = Float.parseFloat(trimmed);
-            return Float.isInfinite(value) ? Float.NaN : value;
-        } catch (NumberFormatException e) {
-            return Float.NaN;
-        }
+        return parseFinite(bytes, 0, bytes.length);
     }
 
     /** Why a cell is not a finite number, describing the value's shape rather than its content. */
     public static String problemWith(String text) {
-        String trimmed = text.trim();
+        int from = 0;
+        int to = text.length();
+        while (from < to && (text.charAt(from) == ' ' || text.charAt(from) == '\t')) {
+            from++;
+        }
+        while (to > from && (text.charAt(to - 1) == ' ' || text.charAt(to - 1) == '\t')) {
+            to--;
+        }
+        String trimmed = text.substring(from, to);
         if (trimmed.isEmpty()) {
             return "empty value";
         }
-        if (trimmed.equals("NaN") || trimmed.endsWith("Infinity")) {
-            return "not a finite number (" + trimmed + ")";
+        String unsigned = trimmed.startsWith("+") || trimmed.startsWith("-") ? trimmed.substring(1) : trimmed;
+        if (unsigned.equals("NaN") || unsigned.equals("Infinity")) {
+            return "not a finite number (" + (unsigned.equals("NaN") ? "NaN" : "Infinity") + ")";
         }
-        try {
-            if (Float.isInfinite(Float.parseFloat(trimmed))) {
-                return "number out of float range";
-            }
-        } catch (NumberFormatException e) {
-            // falls through to the general description
+        byte[] ascii = trimmed.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (ascii.length == trimmed.length() && isDecimal(ascii, 0, ascii.length)) {
+            return "number out of float range";
+        }
+        if (unsigned.startsWith("0x") || unsigned.startsWith("0X")) {
+            return "not a decimal number (hexadecimal, " + trimmed.length() + " characters)";
         }
         return "not a number (text of " + trimmed.length() + " character" + (trimmed.length() == 1 ? "" : "s") + ")";
     }

@@ -69,6 +69,7 @@ final class BlockPredictor {
                 totals.parseNanos += block.parseNanos;
                 totals.inferNanos += block.inferNanos;
                 totals.rowsIn += block.rowsRead;
+                totals.rowsOut += block.rowsPredicted;
                 totals.rejected += block.rejections.size();
                 boolean last = block.last;
                 free.put(block);
@@ -164,6 +165,7 @@ final class BlockPredictor {
         OnnxModel.Prediction prediction = model.predict(tensor, rows);
         long t1 = System.nanoTime();
         block.inferNanos += t1 - t0;
+        block.rowsPredicted += prediction.rows();
         Object[][] passThrough = block.currentPassThrough;
         if (encoder == null) {
             block.predicted.add(new Predicted(passThrough, prediction));
@@ -240,6 +242,7 @@ final class BlockPredictor {
         private Object[][] currentPassThrough;
         ExposedBytes encoded;
         long rowsRead;
+        long rowsPredicted;
         long parseNanos;
         long inferNanos;
         long encodeNanos;
@@ -264,6 +267,7 @@ final class BlockPredictor {
             rejections.clear();
             predicted.clear();
             rowsRead = 0;
+            rowsPredicted = 0;
             parseNanos = 0;
             inferNanos = 0;
             encodeNanos = 0;

@@ -62,7 +62,7 @@ public final class ChunkPredictor {
         if (blocks.isPresent()) {
             Totals totals = new BlockPredictor(model, passThroughColumns, batchRows, decoders)
                     .predict(chunk, blocks.get(), out, rejects);
-            return new ChunkResult(chunk, totals.rowsIn, totals.rowsIn - totals.rejected, totals.rejected,
+            return new ChunkResult(chunk, totals.rowsIn, totals.rowsOut, totals.rejected,
                     (totals.readNanos + totals.parseNanos) / 1_000_000, totals.inferNanos / 1_000_000,
                     totals.writeNanos / 1_000_000);
         }
@@ -71,7 +71,9 @@ public final class ChunkPredictor {
 
     /** Where the time went and what came out, summed over the threads that did the work. */
     static final class Totals {
+        /** Rows read, predicted and rejected, each counted where it happens, so that a lost row shows. */
         long rowsIn;
+        long rowsOut;
         long rejected;
         long readNanos;
         long parseNanos;
@@ -91,6 +93,7 @@ public final class ChunkPredictor {
         thread.setDaemon(true);
         long writeNanos = 0;
         long rowsIn = 0;
+        long rowsOut = 0;
         long rejected = 0;
         thread.start();
         try {
@@ -106,6 +109,7 @@ public final class ChunkPredictor {
                 }
                 if (batch.rows > 0) {
                     out.write(batch.passThrough, prediction, labels);
+                    rowsOut += prediction.rows();
                 }
                 writeNanos += System.nanoTime() - t1;
                 rowsIn += batch.rowsRead;
@@ -128,7 +132,7 @@ public final class ChunkPredictor {
         }
         long inferMs = reader.inferNanos / 1_000_000;
         long writeMs = writeNanos / 1_000_000;
-        return new ChunkResult(chunk, rowsIn, rowsIn - rejected, rejected, reader.busyNanos / 1_000_000, inferMs, writeMs);
+        return new ChunkResult(chunk, rowsIn, rowsOut, rejected, reader.busyNanos / 1_000_000, inferMs, writeMs);
     }
 
     record Rejected(long row, String column, String reason) {

@@ -52,7 +52,7 @@ public final class WorkerWarmUp {
     static void run() {
         try {
             OnnxEnvironment.get();
-            String task = RecordJson.write(ChunkTask.of("warm-up", new ChunkRange(0, 0, 1)));
+            String task = RecordJson.write(ChunkTask.of("warm-up", new ChunkRange(0, 0, 1, 1L)));
             RecordJson.read(task, ChunkTask.class);
             RecordJson.write(ResultMessage.chunkDone("warm-up", new ChunkResult(0, 1, 1, 0, 0, 0, 0)));
             Formats.warmUp();

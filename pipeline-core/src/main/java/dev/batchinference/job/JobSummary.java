@@ -2,6 +2,7 @@ package dev.batchinference.job;
 
 import dev.batchinference.failure.FailureReason;
 import java.time.Instant;
+import java.util.List;
 
 /** The terminal record of a job, written to {@code output/.../<file>.summary.json} (a contract). */
 public record JobSummary(
@@ -22,7 +23,17 @@ public record JobSummary(
         Instant finishedAt,
         long durationMs,
         Timings timings,
-        Throughput throughput) {
+        Throughput throughput,
+        List<UnaccountedChunk> unaccountedChunks) {
+
+    /**
+     * A chunk whose rows do not add up (a job that ended {@code ROWS_UNACCOUNTED}): where it is, the rows the
+     * planner counted in it (null for a plan written before planners counted), and the rows its worker read,
+     * predicted and rejected.
+     */
+    public record UnaccountedChunk(int chunk, long startByte, long endByte, String source, Long rowsPlanned,
+                                   long rowsRead, long rowsPredicted, long rowsRejected) {
+    }
 
     /**
      * Where the time went. Worker time per phase summed over chunks (and over the threads of a chunk, so

@@ -228,6 +228,15 @@ public final class JobCollator {
     private JobSummary collate(JobPlan plan) {
         Instant started = clock.instant();
         List<ChunkResult> chunks = jobs.allDoneChunks(plan.jobId(), plan.chunks().size());
+        // every row accounted for, or no outputs: checked before anything is written
+        List<JobSummary.UnaccountedChunk> unaccounted = RowReconciliation.unaccounted(plan.chunks(), chunks);
+        Optional<JobFailure> unbalanced = RowReconciliation.failure(plan.chunks(), chunks, unaccounted);
+        if (unbalanced.isPresent()) {
+            LOG.error("job {}: {}", plan.jobId(), unbalanced.get().message());
+            JobSummary failed = summary(plan, JobState.FAILED, unbalanced.get(), chunks, null, null,
+                    Duration.between(started, clock.instant()).toMillis());
+            return withUnaccounted(failed, RowReconciliation.listed(unaccounted));
+        }
         long rowsIn = chunks.stream().mapToLong(ChunkResult::rowsIn).sum();
         long rejected = chunks.stream().mapToLong(ChunkResult::rowsRejected).sum();
         if (limits.tooManyRejected(rejected, rowsIn)) {
@@ -258,7 +267,13 @@ public final class JobCollator {
                 plan.input().modelName(), plan.model() == null ? null : plan.model().version(),
                 sum(chunks, ChunkResult::rowsIn), sum(chunks, ChunkResult::rowsOut), sum(chunks, ChunkResult::rowsRejected),
                 plan.chunks().size(), null, null, plan.createdAt(), clock.instant(),
-                Duration.between(plan.createdAt(), clock.instant()).toMillis(), timings(chunks, 0), null);
+                Duration.between(plan.createdAt(), clock.instant()).toMillis(), timings(chunks, 0), null, null);
+    }
+
+    private static JobSummary withUnaccounted(JobSummary s, List<JobSummary.UnaccountedChunk> unaccounted) {
+        return new JobSummary(s.jobId(), s.state(), s.reason(), s.message(), s.input(), s.model(), s.modelVersion(),
+                s.rowsIn(), s.rowsOut(), s.rowsRejected(), s.chunks(), s.output(), s.errors(), s.createdAt(),
+                s.finishedAt(), s.durationMs(), s.timings(), s.throughput(), unaccounted);
     }
 
     private JobSummary summary(JobPlan plan, JobState state, JobFailure failure, List<ChunkResult> chunks,
@@ -271,7 +286,7 @@ public final class JobCollator {
                 failure == null ? null : failure.message(), plan.input(), plan.model().name(), plan.model().version(),
                 rowsIn, sum(chunks, ChunkResult::rowsOut), sum(chunks, ChunkResult::rowsRejected),
                 plan.chunks().size(), output, errors, plan.createdAt(), now, durationMs, timings,
-                JobSummary.Throughput.of(rowsIn, durationMs, timings.chunkMs()));
+                JobSummary.Throughput.of(rowsIn, durationMs, timings.chunkMs()), null);
     }
 
     private static JobSummary.Timings timings(List<ChunkResult> chunks, long collateMs) {

@@ -8,7 +8,10 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** The byte-level feature parser gives exactly the float the String path (Float.parseFloat) gives. */
+/**
+ * The feature parser reads decimal numbers only, each as exactly the float {@code Float.parseFloat} gives,
+ * from bytes and from a String alike; every other numeral Java would take is refused.
+ */
 class FeatureValuesTest {
 
     private static float fromBytes(String text) {
@@ -17,7 +20,9 @@ class FeatureValuesTest {
     }
 
     private static void assertSameAsString(String text) {
-        float expected = FeatureValues.parseFinite(text);
+        float expected = Float.parseFloat(text);
+        assertThat(Float.floatToRawIntBits(FeatureValues.parseFinite(text))).as("'%s' as a String", text)
+                .isEqualTo(Float.floatToRawIntBits(expected));
         assertThat(Float.floatToRawIntBits(fromBytes(text)))
                 .as("'%s' parsed from bytes (%s) and as a String (%s)", text, fromBytes(text), expected)
                 .isEqualTo(Float.floatToRawIntBits(expected));
@@ -41,7 +46,11 @@ class FeatureValuesTest {
             for (int d = 0; d < decimals; d++) {
                 text.append((char) ('0' + random.nextInt(10)));
             }
-            assertSameAsString(text.toString());
+            if (text.toString().matches("[+-]?\\.?")) {
+                assertThat(fromBytes(text.toString())).isNaN(); // no digits: not a number
+            } else {
+                assertSameAsString(text.toString());
+            }
         }
     }
 
@@ -58,15 +67,34 @@ class FeatureValuesTest {
     }
 
     @Test
-    void otherShapesFollowTheStringRules() {
-        for (String c : List.of("", " ", ".", "-", "+", "--1", "1.2.3", "1e3", "1E-3", "-2.5e+2", " 7 ", "7 ", "1.5f",
-                "2d", "NaN", "Infinity", "-Infinity", "1e39", "-1e39", "1e-50", "0x1p3", "12abc", "1,5", "ünï")) {
+    void decimalNumbersWithExponentsAndSpacesAreRead() {
+        for (String c : List.of("1e3", "1E-3", "-2.5e+2", "+.5", "5.", "1e-50", "0.5e0", "3.4028235e38", "-0")) {
             assertSameAsString(c);
         }
         assertThat(fromBytes(" 7 ")).isEqualTo(7f);
-        assertThat(fromBytes("1e3")).isEqualTo(1000f);
-        assertThat(fromBytes("1e39")).isNaN();
-        assertThat(fromBytes("1.5f")).isNaN();
-        assertThat(fromBytes("")).isNaN();
+        assertThat(fromBytes("\t7.5\t")).isEqualTo(7.5f);
+        assertThat(FeatureValues.parseFinite(" 1e3 ")).isEqualTo(1000f);
+    }
+
+    @Test
+    void everyOtherNumeralIsRefusedFromBytesAndStringsAlike() {
+        List<String> refused = List.of("", " ", ".", "-", "+", "--1", "+-1", "1.2.3", "1e", "1e+", "e5", ".e1", "1.5f",
+                "2d", "NaN", "-NaN", "Infinity", "-Infinity", "+Infinity", "1e39", "-1e39", "0x1.8p1", "0X10", "0x1p3",
+                "1_000", "1,5", "12abc", "١٢", "１２", "ünï", "1 000", "\u00a07", "7\n", "0b101", "1L");
+        for (String c : refused) {
+            assertThat(fromBytes(c)).as("'%s' from bytes", c).isNaN();
+            assertThat(FeatureValues.parseFinite(c)).as("'%s' as a String", c).isNaN();
+        }
+    }
+
+    @Test
+    void problemsDescribeTheShapeNeverTheContent() {
+        assertThat(FeatureValues.problemWith("  ")).isEqualTo("empty value");
+        assertThat(FeatureValues.problemWith("NaN")).isEqualTo("not a finite number (NaN)");
+        assertThat(FeatureValues.problemWith("-Infinity")).isEqualTo("not a finite number (Infinity)");
+        assertThat(FeatureValues.problemWith("1e39")).isEqualTo("number out of float range");
+        assertThat(FeatureValues.problemWith("0x1.8p1")).isEqualTo("not a decimal number (hexadecimal, 7 characters)");
+        assertThat(FeatureValues.problemWith("secretInfinity")).isEqualTo("not a number (text of 14 characters)");
+        assertThat(FeatureValues.problemWith("1_000")).isEqualTo("not a number (text of 5 characters)");
     }
 }

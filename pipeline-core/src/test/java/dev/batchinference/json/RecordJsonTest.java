@@ -59,14 +59,14 @@ class RecordJsonTest {
 
     @Test
     void writesTasksAsJsonCodecDoes() {
-        for (ChunkRange chunk : List.of(new ChunkRange(3, 100, 2_000), new ChunkRange(0, 0, 0, "jobs/j/staged/0.csv"))) {
+        for (ChunkRange chunk : List.of(new ChunkRange(3, 100, 2_000, 17L), new ChunkRange(0, 0, 0, "jobs/j/staged/0.csv", 0L))) {
             assertThat(RecordJson.write(ChunkTask.of("job-1", chunk))).isEqualTo(JsonCodec.write(ChunkTask.of("job-1", chunk)));
         }
     }
 
     @Test
     void readsATaskAsIngestWritesIt() {
-        for (ChunkRange chunk : List.of(new ChunkRange(3, 100, 2_000), new ChunkRange(0, 0, 0, "jobs/j/staged/0.csv"))) {
+        for (ChunkRange chunk : List.of(new ChunkRange(3, 100, 2_000, 17L), new ChunkRange(0, 0, 0, "jobs/j/staged/0.csv", 0L))) {
             String json = JsonCodec.write(ChunkTask.of("job-1", chunk));
             assertThat(RecordJson.read(json, ChunkTask.class)).isEqualTo(ChunkTask.of("job-1", chunk));
         }
@@ -98,7 +98,7 @@ class RecordJsonTest {
 
     @Test
     void absentPrimitivesAreZeroAndAbsentObjectsNull() {
-        assertThat(RecordJson.read("{\"index\":7}", ChunkRange.class)).isEqualTo(new ChunkRange(7, 0, 0, null));
+        assertThat(RecordJson.read("{\"index\":7}", ChunkRange.class)).isEqualTo(new ChunkRange(7, 0, 0, null, null));
     }
 
     @Test

@@ -45,12 +45,20 @@ class BadInputCatalogueTest {
     @TempDir
     Path dir;
 
-    /** One bad input: how to make it, and how its job must end. */
-    record Case(String name, Setup setup, JobState state, FailureReason reason, String message) {
+    /** One bad input: how to make it, and how its job must end (for a job that succeeds, its exact counts). */
+    record Case(String name, Setup setup, JobState state, FailureReason reason, String message, Counts counts) {
+        Case(String name, Setup setup, JobState state, FailureReason reason, String message) {
+            this(name, setup, state, reason, message, null);
+        }
+
         @Override
         public String toString() {
             return name;
         }
+    }
+
+    /** Rows read, predicted and rejected, and chunks planned (null: any). */
+    record Counts(long in, long out, long rejected, Integer chunks) {
     }
 
     @FunctionalInterface
@@ -60,22 +68,22 @@ class BadInputCatalogueTest {
     }
 
     static Stream<Case> catalogue() {
-        return Stream.of(
+        return Stream.concat(Stream.of(
                 failed("empty file", csv("incoming/iris/empty.csv", ""), FailureReason.EMPTY_INPUT, "the file is empty"),
-                failed("first line blank", csv("incoming/iris/blank.csv", "\n" + IRIS_HEADER + "\n"),
-                        FailureReason.EMPTY_INPUT, "first line is blank"),
+                succeeded("blank lines before the header", csv("incoming/iris/blank.csv", "\n\r\n" + IRIS_HEADER + "\n" + IRIS_ROW),
+                        1, 1, 0),
                 new Case("header only", csv("incoming/iris/header.csv", IRIS_HEADER + "\n"), JobState.SUCCEEDED, null, null),
                 failed("binary garbage named .csv", (p, d) -> p.put("incoming/iris/garbage.csv", garbage()),
-                        FailureReason.SCHEMA_MISMATCH, "lacks the model's feature column(s)"),
+                        FailureReason.UNREADABLE_INPUT, "the header row is not valid UTF-8 text"),
                 failed("quote never closed", csv("incoming/iris/quote.csv", IRIS_HEADER + "\n1,\"5.1,3.5,1.4,0.2\n"),
-                        FailureReason.UNREADABLE_INPUT, "never closed"),
+                        FailureReason.UNREADABLE_INPUT, "record 1 (from byte 53) opens a quoted field at byte 55 that is never closed"),
                 failed("header names a column twice", csv("incoming/iris/twice.csv", IRIS_HEADER + ",id\n" + IRIS_ROW + ",1\n"),
-                        FailureReason.SCHEMA_MISMATCH, "'id' appears twice"),
+                        FailureReason.SCHEMA_MISMATCH, "header columns 1 and 6 have the same name"),
                 failed("feature column missing", csv("incoming/iris/partial.csv", "id,sepal_length\n1,5.1\n"),
                         FailureReason.SCHEMA_MISMATCH, "sepal_width, petal_length, petal_width"),
                 failed("a line of megabytes without a newline",
                         csv("incoming/iris/longline.csv", IRIS_HEADER + "\n" + "9".repeat(2 * 1024 * 1024)),
-                        FailureReason.LIMIT_EXCEEDED, "record 1"),
+                        FailureReason.LIMIT_EXCEEDED, "record 1 (from byte 53) is longer than 1048576 bytes (MAX_RECORD_BYTES)"),
                 failed("a million columns", csv("incoming/iris/wide.csv", wideHeader(1_000_000)),
                         FailureReason.LIMIT_EXCEEDED, "the header row is longer than"),
                 failed("gzip bomb", (p, d) -> p.put("incoming/iris/bomb.csv.gz", bomb(12 * 1024 * 1024)),
@@ -127,7 +135,95 @@ class BadInputCatalogueTest {
                 failed("every row non-numeric", csv("incoming/iris/text.csv", IRIS_HEADER + "\n1,a,b,c,d\n2,e,f,g,h\n"),
                         FailureReason.ERROR_THRESHOLD, "2 of 2 rows (100.00%) were rejected"),
                 new Case("key with spaces and unicode", csv("incoming/iris/field trials/résultats été 2026.csv",
-                        IRIS_HEADER + "\n" + IRIS_ROW + "\n"), JobState.SUCCEEDED, null, null));
+                        IRIS_HEADER + "\n" + IRIS_ROW + "\n"), JobState.SUCCEEDED, null, null)),
+                csvCases());
+    }
+
+    /** Where records end, and what a hostile user might put in a CSV file. */
+    static Stream<Case> csvCases() {
+        String iris = irisText();
+        return Stream.of(
+                succeeded("CR-only line endings", csv("incoming/iris/cr.csv", iris.replace('\n', '\r')), 150, 150, 0),
+                succeeded("CR-only line endings, gzip'd", (p, d) -> p.put("incoming/iris/cr.csv.gz",
+                        gzip(iris.replace('\n', '\r'))), 150, 150, 0),
+                succeeded("CRLF line endings", csv("incoming/iris/crlf.csv", iris.replace("\n", "\r\n")), 150, 150, 0),
+                succeeded("LF, CRLF and CR mixed", csv("incoming/iris/mixed.csv", mixedLineEnds(iris)), 150, 150, 0),
+                succeeded("stray quotes in two rows", csv("incoming/iris/stray.csv", strayQuotes()), 100, 98, 2),
+                succeeded("text after a closing quote", csv("incoming/iris/after.csv", IRIS_HEADER + "\n\"1\"x,5.1,3.5,1.4,0.2\n"
+                        + irisRows(2, 60)), 60, 59, 1),
+                failed("a quote opened mid-file and never closed", csv("incoming/iris/open.csv", IRIS_HEADER + "\n"
+                        + irisRows(1, 30) + "31,\"5.1,3.5,1.4,0.2\n" + irisRows(32, 40)), FailureReason.UNREADABLE_INPUT,
+                        "record 31 (from byte"),
+                failed("a quote never closed in the header", csv("incoming/iris/openheader.csv", "id,\"sepal_length,x\n1,2\n"),
+                        FailureReason.UNREADABLE_INPUT, "the header row has a quote that is never closed"),
+                succeeded("blank lines everywhere", csv("incoming/iris/blanks.csv", "\n\n" + IRIS_HEADER + "\r\n\r\n"
+                        + irisRows(1, 50).replace("\n", "\n\n") + "\r\r\n\n"), 50, 50, 0),
+                succeeded("a .csv of blank lines after the header", csv("incoming/iris/newlines.csv", IRIS_HEADER + "\n"
+                        + "\n".repeat(100_000)), 0, 0, 0, 1),
+                succeeded("a .csv.gz of blank lines after the header plans one chunk", (p, d) -> p.put(
+                        "incoming/iris/newlines.csv.gz", gzip(IRIS_HEADER + "\n" + "\n".repeat(2_000_000))), 0, 0, 0, 1),
+                failed("only blank lines", csv("incoming/iris/onlyblank.csv", "\n\r\n\r"), FailureReason.EMPTY_INPUT,
+                        "only blank lines"),
+                succeeded("header only, with CRLF", csv("incoming/iris/headercrlf.csv", IRIS_HEADER + "\r\n"), 0, 0, 0, 1),
+                succeeded("header only, no line break", csv("incoming/iris/headeronly.csv", IRIS_HEADER), 0, 0, 0, 1),
+                succeeded("no line break after the last row", csv("incoming/iris/nolast.csv", iris.strip()), 150, 150, 0),
+                succeeded("a BOM and a quoted header", csv("incoming/iris/bom.csv", "\uFEFF\"id\",\"sepal_length\","
+                        + "\"sepal_width\",\"petal_length\",\"petal_width\"\n" + irisRows(1, 10)), 10, 10, 0),
+                succeeded("header names with spaces around them", csv("incoming/iris/spaces.csv",
+                        " id , sepal_length ,sepal_width,petal_length , petal_width\n" + irisRows(1, 10)), 10, 10, 0),
+                succeeded("extra columns pass through", csv("incoming/iris/extra.csv", IRIS_HEADER + ",a,b\n"
+                        + irisRows(1, 10).replace("\n", ",x,\"y,z\"\n")), 10, 10, 0),
+                failed("a file without a header", csv("incoming/iris/noheader.csv", irisRows(1, 10)),
+                        FailureReason.SCHEMA_MISMATCH, "the first line has 5 fields, 5 of which look like numbers: the file"
+                                + " seems to have no header row"),
+                failed("a header named in another case", csv("incoming/iris/case.csv",
+                        "id,Sepal_Length,sepal_width,petal_length,petal_width\n" + irisRows(1, 3)),
+                        FailureReason.SCHEMA_MISMATCH, "column 2 is named like sepal_length but not exactly"),
+                failed("an empty column name", csv("incoming/iris/noname.csv", "id,,sepal_length,sepal_width,petal_length,"
+                        + "petal_width\n"), FailureReason.SCHEMA_MISMATCH, "header column 2 has no name"),
+                succeeded("ragged rows", csv("incoming/iris/ragged.csv", IRIS_HEADER + "\n" + irisRows(1, 40)
+                        + "41,5.1,3.5,1.4\n42,5.1,3.5,1.4,0.2,extra\n" + irisRows(43, 60)), 60, 58, 2),
+                failed("a trailing delimiter on every data row", csv("incoming/iris/trailing.csv", IRIS_HEADER + "\n"
+                        + irisRows(1, 10).replace("\n", ",\n")), FailureReason.ERROR_THRESHOLD, "10 of 10 rows"),
+                failed("a trailing delimiter on every line", csv("incoming/iris/trailing2.csv", IRIS_HEADER + ",\n"
+                        + irisRows(1, 10).replace("\n", ",\n")), FailureReason.SCHEMA_MISMATCH, "header column 6 has no name"),
+                failed("a record of 100 MB in a .csv.gz", (p, d) -> p.put("incoming/iris/long.csv.gz",
+                        gzip(IRIS_HEADER + "\n1," + "5".repeat(100 * 1024 * 1024) + "\n")), FailureReason.LIMIT_EXCEEDED,
+                        "record 1 (from byte 53) is longer than 1048576 bytes (MAX_RECORD_BYTES)"),
+                succeeded("NUL bytes in data rows", csv("incoming/iris/nul.csv", IRIS_HEADER + ",note\n"
+                        + "1,5.1,3.5,1.4,0\u0000,a\n2,5.1,3.5,1.4,0.2,a\u0000b\n" + irisRows(3, 60).replace("\n", ",n\n")),
+                        60, 59, 1),
+                failed("NUL bytes in the header", csv("incoming/iris/nulheader.csv", "id\u0000,sepal_length\n1,2\n"),
+                        FailureReason.UNREADABLE_INPUT, "the header row holds NUL bytes"),
+                succeeded("invalid UTF-8 in a pass-through column", (p, d) -> p.put("incoming/iris/latin1.csv",
+                        concat((IRIS_HEADER + "\n").getBytes(StandardCharsets.UTF_8), "café-1,5.1,3.5,1.4,0.2\n"
+                                .getBytes(StandardCharsets.ISO_8859_1), irisRows(2, 60).getBytes(StandardCharsets.UTF_8))),
+                        60, 59, 1),
+                failed("a UTF-16 file with a BOM", (p, d) -> p.put("incoming/iris/utf16.csv",
+                        (IRIS_HEADER + "\n" + IRIS_ROW + "\n").getBytes(StandardCharsets.UTF_16)), FailureReason.UNREADABLE_INPUT,
+                        "UTF-16 byte order mark"),
+                failed("a UTF-16 file without a BOM", (p, d) -> p.put("incoming/iris/utf16le.csv",
+                        (IRIS_HEADER + "\n" + IRIS_ROW + "\n").getBytes(StandardCharsets.UTF_16LE)),
+                        FailureReason.UNREADABLE_INPUT, "NUL bytes"),
+                failed("a .csv that is gzip'd", (p, d) -> p.put("incoming/iris/zipped.csv", gzip(iris)),
+                        FailureReason.UNREADABLE_INPUT, "name it .csv.gz"),
+                failed("a .csv that is Parquet", (p, d) -> p.put("incoming/iris/parquet.csv",
+                        Files.readAllBytes(Samples.data("iris.parquet"))), FailureReason.UNREADABLE_INPUT, "name it .parquet"),
+                succeeded("rows exactly at chunk boundaries", csv("incoming/iris/boundaries.csv", IRIS_HEADER + "\n"
+                        + irisRows(1, 100) + "\n" + irisRows(101, 150)), 150, 150, 0, 2),
+                succeeded("a quoted field over many lines straddling a chunk boundary", csv("incoming/iris/straddle.csv",
+                        straddling()), 100, 100, 0),
+                succeeded("whitespace-only lines are rows, and rejected", csv("incoming/iris/spacelines.csv", IRIS_HEADER + "\n"
+                        + irisRows(1, 40) + " \n\t\n" + irisRows(41, 98)), 100, 98, 2),
+                succeeded("spaces and tabs around numbers", csv("incoming/iris/padded.csv", IRIS_HEADER + "\n"
+                        + irisRows(1, 20).replace(",", " ,\t")), 20, 20, 0),
+                succeeded("odd numerals are rejected rows", csv("incoming/iris/numerals.csv", IRIS_HEADER + "\n"
+                        + irisRows(1, 150) + "151,0x1.8p1,3,1,1\n152,1_000,3,1,1\n153,NaN,3,1,1\n154,Infinity,3,1,1\n"
+                        + "155,1e,3,1,1\n156,\u0661\u0662,3,1,1\n157,+.5,3,1,1e2\n"), 157, 151, 6),
+                failed("decimal commas with a semicolon delimiter", csv("incoming/iris/comma.csv", IRIS_HEADER.replace(',', ';')
+                        + "\n" + irisRows(1, 10).replace(",", ";").replace('.', ',')), FailureReason.ERROR_THRESHOLD,
+                        "10 of 10 rows"),
+                succeeded("tab-separated .tsv", csv("incoming/iris/tabs.tsv", iris.replace(',', '\t')), 150, 150, 0));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -135,12 +231,12 @@ class BadInputCatalogueTest {
     void endsInItsTerminalStateWithAReasonAndAMessage(Case c) throws IOException {
         Limits limits = new Limits(5.0, Long.MAX_VALUE, 1024 * 1024, 8 * 1024 * 1024,
                 c.name().startsWith("Parquet row group") ? 1_000 : 512L * 1024 * 1024);
-        InMemoryPipeline p = new InMemoryPipeline(dir.resolve("cache"), new ChunkLimits(100, Long.MAX_VALUE),
+        InMemoryPipeline p = new InMemoryPipeline(dir.resolve("cache"), new ChunkLimits(100, 64 * 1024),
                 DataSettings.defaults(), limits);
         Samples.publish(p.models, "iris");
         Samples.publish(p.models, "fraud");
         String key = c.setup().apply(p, dir);
-        byte[] input = p.store.head(key).isPresent() ? p.text(key).getBytes(StandardCharsets.UTF_8) : null;
+        byte[] input = bytes(p, key);
 
         p.runToEnd(key);
 
@@ -151,7 +247,18 @@ class BadInputCatalogueTest {
             assertThat(summary.message()).contains(c.message()).doesNotContain("Exception").doesNotContain("\tat ");
             assertThat(p.store.list("output/")).doesNotContain(JobKeys.predictions(key));
         }
-        assertThat(p.text(key).getBytes(StandardCharsets.UTF_8)).as("input unchanged").isEqualTo(input);
+        if (c.counts() != null) {
+            assertThat(List.of(summary.rowsIn(), summary.rowsOut(), summary.rowsRejected()))
+                    .as("rows in, predicted, rejected").containsExactly(c.counts().in(), c.counts().out(), c.counts().rejected());
+            // both files have a header row
+            assertThat(Samples.csv(p.predictionsOf(key))).as("predicted rows in the output").hasSize((int) c.counts().out() + 1);
+            assertThat(c.counts().rejected() == 0 ? List.of() : Samples.csv(p.text(JobKeys.errors(key)))).as("rows in the"
+                    + " errors file").hasSize(c.counts().rejected() == 0 ? 0 : (int) c.counts().rejected() + 1);
+            if (c.counts().chunks() != null) {
+                assertThat(summary.chunks()).as("chunks").isEqualTo(c.counts().chunks());
+            }
+        }
+        assertThat(bytes(p, key)).as("input unchanged").isEqualTo(input);
     }
 
     @org.junit.jupiter.api.Test
@@ -173,6 +280,91 @@ class BadInputCatalogueTest {
         assertThat(current.jobId()).isEqualTo(newJob);
         assertThat(current.state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(Samples.csv(p.predictionsOf(key))).hasSize(2);
+    }
+
+    private static Case succeeded(String name, Setup setup, long in, long out, long rejected) {
+        return new Case(name, setup, JobState.SUCCEEDED, null, null, new Counts(in, out, rejected, null));
+    }
+
+    private static Case succeeded(String name, Setup setup, long in, long out, long rejected, int chunks) {
+        return new Case(name, setup, JobState.SUCCEEDED, null, null, new Counts(in, out, rejected, chunks));
+    }
+
+    private static String irisText() {
+        try {
+            return Files.readString(Samples.data("iris.csv"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Iris rows {@code from..to} (1-based) without their species, as {@link #IRIS_HEADER} has it, each ending in a line feed. */
+    private static String irisRows(int from, int to) {
+        StringBuilder rows = new StringBuilder();
+        for (String line : irisText().lines().toList().subList(from, to + 1)) {
+            rows.append(line, 0, line.lastIndexOf(',')).append('\n');
+        }
+        return rows.toString();
+    }
+
+    private static String mixedLineEnds(String text) {
+        String[] breaks = {"\n", "\r\n", "\r"};
+        List<String> lines = text.lines().toList();
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < lines.size(); i++) {
+            out.append(lines.get(i)).append(breaks[i % 3]);
+        }
+        return out.toString();
+    }
+
+    /** 100 iris rows; row 30 has a quote inside its species (passed through), row 70 inside a feature. */
+    private static String strayQuotes() {
+        return IRIS_HEADER + ",species\n" + irisRowsWithSpecies(1, 29) + "30,5.0,3.6,1.4,0.2,set\"osa\n"
+                + irisRowsWithSpecies(31, 69) + "70,5\"9,3.2,4.8,1.8,versicolor\n" + irisRowsWithSpecies(71, 100);
+    }
+
+    private static String irisRowsWithSpecies(int from, int to) {
+        List<String> lines = irisText().lines().toList();
+        return String.join("\n", lines.subList(from, to + 1)) + "\n";
+    }
+
+    /** 100 rows, each with a quoted note of several lines, long enough that chunks are cut by bytes among them. */
+    private static String straddling() {
+        StringBuilder text = new StringBuilder(IRIS_HEADER + ",note\n");
+        List<String> lines = irisText().lines().toList();
+        for (int r = 1; r <= 100; r++) {
+            String row = lines.get(r);
+            text.append(row, 0, row.lastIndexOf(',')).append(",\"").append(("line of row " + r + ", \"\"quoted\"\"\r\n")
+                    .repeat(40)).append("\"\n");
+        }
+        return text.toString();
+    }
+
+    private static byte[] gzip(String text) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            gz.write(text.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] part : parts) {
+            out.writeBytes(part);
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] bytes(InMemoryPipeline p, String key) throws IOException {
+        if (p.store.head(key).isEmpty()) {
+            return null;
+        }
+        try (java.io.InputStream in = p.store.read(key)) {
+            return in.readAllBytes();
+        }
     }
 
     private static Case failed(String name, Setup setup, FailureReason reason, String message) {

@@ -1,6 +1,8 @@
 package dev.batchinference.local.cli;
 
 import dev.batchinference.config.PipelineConfig;
+import dev.batchinference.failure.FailureReason;
+import dev.batchinference.failure.PipelineException;
 import dev.batchinference.format.ColumnMapping;
 import dev.batchinference.format.ColumnSelection;
 import dev.batchinference.format.InputFormat;
@@ -84,6 +86,12 @@ final class PredictCommand implements Callable<Integer> {
             rejects.printRecord(OutputCsv.ERROR_COLUMNS);
             result = new ChunkPredictor(onnx, mapping.passThroughColumns().length, batchRows)
                     .predict(0, rows, predictions, rejects);
+        }
+        if (result.rowsIn() != planned.rows() || result.rowsIn() != result.rowsOut() + result.rowsRejected()) {
+            // the same check a job makes before writing its outputs
+            throw new PipelineException(FailureReason.ROWS_UNACCOUNTED, "the rows do not add up: counted " + planned.rows()
+                    + ", read " + result.rowsIn() + ", predicted " + result.rowsOut() + " + rejected " + result.rowsRejected()
+                    + "; the predictions in " + out + " are incomplete");
         }
         if (result.rowsRejected() == 0) {
             Files.delete(errors);

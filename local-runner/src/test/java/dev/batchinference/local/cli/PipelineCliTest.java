@@ -69,6 +69,41 @@ class PipelineCliTest {
     }
 
     @Test
+    void rowDataInBadFilesReachesNeitherStandardOutputNorStandardError() throws Exception {
+        String marker = "Qz7mrk";
+        String header = "id,sepal_length,sepal_width,petal_length,petal_width";
+        java.util.Map<String, String> files = new java.util.LinkedHashMap<>();
+        files.put("no-header.csv", marker + ",5.1,3.5,1.4,0.2\n");
+        files.put("unclosed.csv", header + "\n1,\"" + marker + ",3.5\n");
+        files.put("stray.csv", header + "\n1,5\"" + marker + ",3.5,1.4,0.2\n");
+        files.put("words.csv", header + "\n1," + marker + ",3.5,1.4,0.2\n2,1,2,3," + marker + "Infinity\n");
+        files.put("repeated.csv", marker + "," + marker + ",1\n");
+        files.put("text.parquet", header + "\n" + marker + ",1,2,3,4\n");
+        java.util.List<String> run = new java.util.ArrayList<>(java.util.List.of("run"));
+        java.util.List<Cli.Result> results = new java.util.ArrayList<>();
+        for (var file : files.entrySet()) {
+            Path path = dir.resolve(file.getKey());
+            Files.writeString(path, file.getValue());
+            run.add(path.toString());
+            results.add(cli("predict", path.toString(), "--model", Samples.model("iris").toString(),
+                    "--out", dir.resolve("p-" + file.getKey() + ".csv").toString()));
+        }
+        run.addAll(java.util.List.of("--model", "iris", "--models", models(), "--out", dir.resolve("out").toString()));
+        results.add(cli(run.toArray(String[]::new)));
+        run.add("--json");
+        results.add(cli(run.toArray(String[]::new)));
+
+        for (Cli.Result result : results) {
+            assertThat(result.stdout() + result.stderr()).doesNotContain(marker);
+        }
+        // predict has no error threshold: a file with rejected rows is fine there; run fails every one of them
+        assertThat(results.subList(files.size(), results.size())).allSatisfy(r -> {
+            assertThat(r.exitCode()).isEqualTo(1);
+            assertThat(r.stdout() + r.stderr()).contains("FAILED").contains("SCHEMA_MISMATCH").contains("UNREADABLE_INPUT");
+        });
+    }
+
+    @Test
     void mistakesGetOneLineThatNamesTheProblem() {
         Cli.Result noModel = cli("run", Samples.data("iris.csv").toString(), "--model", "nosuch", "--models", models());
         Cli.Result noFile = cli("predict", dir.resolve("missing.csv").toString(), "--model", "iris", "--out", "x.csv");

@@ -7,13 +7,11 @@ import dev.batchinference.format.RowReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
-import org.apache.commons.csv.CSVFormat;
 
 /**
  * A CSV chunk's records in blocks of about {@link #BLOCK_BYTES} (or more for a longer record), each cut after a record's line break,
- * so that each block can be read by its own {@link CsvRowReader} on another thread. Record boundaries
- * follow the reader's rule: a line break ends a record unless an odd number of quotes precede it in the
- * record. A block without any quote (the common case) is cut at its last line break.
+ * so that each block can be read by its own {@link CsvRowReader} on another thread. Records end where
+ * {@link CsvRecordScanner} says; a block without any quote (the common case) is cut at its last line break.
  */
 final class CsvBlocks implements RowBlocks {
     static final int BLOCK_BYTES = 512 * 1024;
@@ -21,18 +19,18 @@ final class CsvBlocks implements RowBlocks {
     private final InputStream in;
     private final char delimiter;
     private final ColumnMapping mapping;
-    private final CSVFormat quotedFormat;
+    private final CsvRecordScanner scanner;
     private byte[] carried = new byte[0];
     private int carriedLength;
     private boolean endOfInput;
     private final int blockBytes;
 
-    CsvBlocks(InputStream in, char delimiter, ColumnMapping mapping, CSVFormat quotedFormat, int blockBytes) {
+    CsvBlocks(InputStream in, char delimiter, ColumnMapping mapping, int blockBytes) {
         this.in = in;
         this.blockBytes = blockBytes;
         this.delimiter = delimiter;
         this.mapping = mapping;
-        this.quotedFormat = quotedFormat;
+        this.scanner = new CsvRecordScanner(delimiter);
     }
 
     @Override
@@ -55,7 +53,7 @@ final class CsvBlocks implements RowBlocks {
                 block.setLength(length);
                 return length > 0;
             }
-            int cut = afterLastRecordEnd(bytes, length);
+            int cut = afterLastRecordEnd(scanner, bytes, length);
             if (cut > 0) {
                 carry(bytes, cut, length);
                 block.setLength(cut);
@@ -74,30 +72,26 @@ final class CsvBlocks implements RowBlocks {
     }
 
     /** The index just past the last line break that ends a record in {@code bytes[0, length)}; 0 if none does. */
-    static int afterLastRecordEnd(byte[] bytes, int length) {
+    static int afterLastRecordEnd(CsvRecordScanner scanner, byte[] bytes, int length) {
         if (!CsvBytes.contains(bytes, length, (byte) '"')) {
             for (int i = length - 1; i >= 0; i--) {
-                if (bytes[i] == '\n') {
+                if (CsvRecordScanner.isLineBreak(bytes[i])) {
                     return i + 1;
                 }
             }
             return 0;
         }
-        boolean inQuotes = false;
+        scanner.reset(); // a block starts where a record does
         int cut = 0;
-        for (int i = 0; i < length; i++) {
-            byte b = bytes[i];
-            if (b == '"') {
-                inQuotes = !inQuotes;
-            } else if (b == '\n' && !inQuotes) {
-                cut = i + 1;
-            }
+        int end;
+        while ((end = scanner.nextRecordEnd(bytes, cut, length)) >= 0) {
+            cut = end;
         }
         return cut;
     }
 
     @Override
     public RowReader rows(ByteBlock block) {
-        return CsvRowReader.ofBlock(block, delimiter, mapping, quotedFormat);
+        return CsvRowReader.ofBlock(block, delimiter, mapping);
     }
 }

@@ -2,7 +2,11 @@ package dev.batchinference.format.csv;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Looking for CSV's few special bytes eight at a time: a word read from a byte array, and a mark (0x80)
@@ -12,8 +16,10 @@ import java.nio.ByteOrder;
 final class CsvBytes {
     static final long NEWLINES = repeated((byte) '\n');
     static final long QUOTES = repeated((byte) '"');
+    static final long CARRIAGE_RETURNS = repeated((byte) '\r');
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final long LOW_SEVEN_BITS = 0x7F7F7F7F7F7F7F7FL;
+    private static final long HIGH_BITS = 0x8080808080808080L;
 
     private CsvBytes() {
     }
@@ -38,6 +44,32 @@ final class CsvBytes {
     /** The index, from {@code at}, of the first byte marked in {@code marks}. */
     static int firstMarked(int at, long marks) {
         return at + (Long.numberOfTrailingZeros(marks) >>> 3);
+    }
+
+    /** Whether {@code bytes[from, to)} is valid UTF-8: ASCII is checked eight bytes at a time, the rest decoded. */
+    static boolean isUtf8(byte[] bytes, int from, int to) {
+        int i = from;
+        for (; i + Long.BYTES <= to; i += Long.BYTES) {
+            if ((word(bytes, i) & HIGH_BITS) != 0) {
+                return decodes(bytes, from, to);
+            }
+        }
+        for (; i < to; i++) {
+            if (bytes[i] < 0) {
+                return decodes(bytes, from, to);
+            }
+        }
+        return true;
+    }
+
+    private static boolean decodes(byte[] bytes, int from, int to) {
+        try {
+            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes, from, to - from));
+            return true;
+        } catch (CharacterCodingException e) {
+            return false;
+        }
     }
 
     /** Whether {@code bytes[0, length)} holds {@code wanted}. */

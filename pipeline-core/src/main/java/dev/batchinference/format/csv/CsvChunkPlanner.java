@@ -9,26 +9,17 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.StringReader;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
-import org.apache.commons.csv.CSVFormat;
-import org.apache.commons.csv.CSVParser;
-import org.apache.commons.csv.CSVRecord;
 
 /**
  * Splits a CSV stream into chunks of whole records in one pass and constant memory: it reads the
- * header, then cuts at the first record boundary after a chunk reaches its row or byte limit. Chunks
- * are byte ranges of the input, or, given a {@link ChunkStager}, copies written out as they are cut
- * (how a gzip'd file, which cannot be read by range, is split).
- *
- * <p>Written by hand because no CSV library reports records' byte offsets (commons-csv counts
- * characters, which differ from bytes in UTF-8). A newline ends a record only outside quotes;
- * RFC 4180's doubled quote inside a quoted field toggles the state twice, so it needs no case of its own.
+ * header, then cuts at the first record boundary after a chunk reaches its row or byte limit, and counts
+ * each chunk's records (the count the workers are held to). Chunks are byte ranges of the input, or, given
+ * a {@link ChunkStager}, copies written out as they are cut (how a gzip'd file, which cannot be read by
+ * range, is split). Records end where {@link CsvRecordScanner} says, the same rule the readers follow;
+ * blank lines are neither counted nor cut at, and staged copies leave them out.
  */
 public final class CsvChunkPlanner {
     private static final byte[] UTF8_BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
@@ -58,7 +49,10 @@ public final class CsvChunkPlanner {
         String keyOf(int chunk);
     }
 
-    /** The header's column names, the delimiter, and the chunks after the header; always at least one chunk. */
+    /**
+     * The header's column names, the delimiter, where the data starts, and the chunks after the header with
+     * their record counts; always at least one chunk. {@code records} counts every data record.
+     */
     public record CsvPlan(List<String> header, char delimiter, long dataStart, List<ChunkRange> chunks, long records) {
     }
 
@@ -69,52 +63,85 @@ public final class CsvChunkPlanner {
 
     /** Plans chunks; with a stager, each chunk's records are also copied out to its own object. */
     public CsvPlan plan(InputStream input, ChunkStager stager) {
-        try (Scanner scanner = new Scanner(input)) {
-            ByteArrayOutputStream headerBytes = new ByteArrayOutputStream();
-            scanner.copyTo(headerBytes);
-            long headerEnd = scanner.nextRecordEnd();
-            if (headerEnd < 0 && scanner.position == 0) {
-                throw new PipelineException(FailureReason.EMPTY_INPUT, "the file is empty: expected a header row");
-            }
-            if (scanner.inQuotes) {
-                throw new PipelineException(FailureReason.UNREADABLE_INPUT, "the header row has a quote that is never closed");
-            }
-            scanner.copyTo(null);
-            String headerText = headerText(headerBytes.toByteArray());
-            char chosen = delimiter != null ? delimiter : detectDelimiter(headerText);
-            List<String> header = parseHeader(headerText, chosen);
-            long dataStart = scanner.position;
+        try (Input in = new Input(input, new CsvRecordScanner(delimiter != null ? new char[] {delimiter} : CANDIDATE_DELIMITERS))) {
+            Header header = readHeader(in);
+            long dataStart = in.position();
             List<ChunkRange> chunks = new ArrayList<>();
-            Chunking chunking = new Chunking(scanner, stager, chunks, dataStart);
-            long records = 0;
-            long end;
+            Chunking chunking = new Chunking(in, stager, chunks, dataStart);
             chunking.begin();
-            while ((end = scanner.nextRecordEnd()) >= 0) {
-                records++;
-                chunking.recordEndedAt(end);
-            }
-            if (scanner.inQuotes) {
-                throw new PipelineException(FailureReason.UNREADABLE_INPUT,
-                        "a quoted field opened after byte " + scanner.lastRecordEnd + " is never closed");
+            if (!header.endsInput()) {
+                readRecords(in, chunking);
             }
             chunking.finish();
-            return new CsvPlan(header, chosen, dataStart, chunks, records);
+            return new CsvPlan(header.columns(), header.delimiter(), dataStart, chunks, chunking.records);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    /** Cuts chunks at record ends, and writes staged copies when there is a stager. */
+    /** The header's columns and delimiter, and whether the header (without a line break) is all the input holds. */
+    private record Header(List<String> columns, char delimiter, boolean endsInput) {
+    }
+
+    /** Reads the first record that is not a blank line: the header. */
+    private Header readHeader(Input in) throws IOException {
+        CsvRecordScanner records = in.scanner;
+        ByteArrayOutputStream headerBytes = new ByteArrayOutputStream();
+        in.copyTo(headerBytes);
+        long headerEnd;
+        while ((headerEnd = in.nextRecordEnd()) >= 0 && records.lastRecordLength() == 0) {
+            // blank lines before the header are not records either
+        }
+        if (headerEnd < 0 && records.currentRecordLength() == 0) {
+            throw new PipelineException(FailureReason.EMPTY_INPUT, records.position() == 0
+                    ? "the file is empty: expected a header row" : "the file holds only blank lines: expected a header row");
+        }
+        if (records.inQuotedField()) {
+            throw new PipelineException(FailureReason.UNREADABLE_INPUT, "the header row has a quote that is never closed");
+        }
+        in.copyTo(null);
+        in.readingHeader = false;
+        byte[] header = headerBytes.toByteArray();
+        int length = header.length > 0 && CsvRecordScanner.isLineBreak(header[header.length - 1])
+                ? header.length - 1 : header.length;
+        String text = CsvHeader.text(header, length); // refuses a header that is not UTF-8 text
+        char chosen = delimiter != null ? delimiter : detectDelimiter(text);
+        List<String> columns = CsvHeader.parse(header, length, chosen);
+        records.useDelimiter(chosen);
+        return new Header(columns, chosen, headerEnd < 0);
+    }
+
+    /** Counts and cuts the data records; blank lines are neither. */
+    private static void readRecords(Input in, Chunking chunking) throws IOException {
+        CsvRecordScanner records = in.scanner;
+        long end;
+        while ((end = in.nextRecordEnd()) >= 0) {
+            if (records.lastRecordLength() > 0) {
+                chunking.recordEndedAt(end);
+            }
+        }
+        if (records.inQuotedField()) {
+            throw new PipelineException(FailureReason.UNREADABLE_INPUT, "record " + (chunking.records + 1)
+                    + " (from byte " + in.offset(records.currentRecordStart()) + ") opens a quoted field at byte "
+                    + in.offset(records.quoteOpenedAt()) + " that is never closed: the rest of the file would be one field");
+        }
+        if (records.currentRecordLength() > 0) {
+            chunking.recordEndedAt(in.position()); // a last record without a line break still counts
+        }
+    }
+
+    /** Cuts chunks at record ends, counts their records, and writes staged copies when there is a stager. */
     private final class Chunking {
-        private final Scanner scanner;
+        private final Input in;
         private final ChunkStager stager;
         private final List<ChunkRange> chunks;
         private long chunkStart;
         private long rowsInChunk;
-        private ObjectStore.AbortableOutputStream staged;
+        private long records;
+        private CountingOutput staged;
 
-        Chunking(Scanner scanner, ChunkStager stager, List<ChunkRange> chunks, long dataStart) {
-            this.scanner = scanner;
+        Chunking(Input in, ChunkStager stager, List<ChunkRange> chunks, long dataStart) {
+            this.in = in;
             this.stager = stager;
             this.chunks = chunks;
             this.chunkStart = dataStart;
@@ -122,12 +149,13 @@ public final class CsvChunkPlanner {
 
         void begin() {
             if (stager != null) {
-                staged = stager.open(chunks.size());
-                scanner.copyTo(staged);
+                staged = new CountingOutput(stager.open(chunks.size()));
+                in.copyTo(staged);
             }
         }
 
         void recordEndedAt(long end) throws IOException {
+            records++;
             rowsInChunk++;
             if (rowsInChunk >= limits.maxRows() || end - chunkStart >= limits.maxBytes()) {
                 cut(end);
@@ -136,32 +164,56 @@ public final class CsvChunkPlanner {
         }
 
         void finish() throws IOException {
-            if (scanner.position > chunkStart || chunks.isEmpty()) {
-                cut(scanner.position);
+            if (rowsInChunk > 0 || chunks.isEmpty()) {
+                cut(in.position());
             } else if (staged != null) {
-                // the last cut fell on the end of the input: the chunk opened after it is not needed
-                scanner.copyTo(null);
-                staged.abort();
+                // only blank lines (or nothing) since the last cut: no chunk of their own
+                in.copyTo(null);
+                staged.target.abort();
+            } else {
+                ChunkRange last = chunks.remove(chunks.size() - 1);
+                chunks.add(new ChunkRange(last.index(), last.startByte(), in.position(), last.rows()));
             }
         }
 
         private void cut(long end) throws IOException {
             if (stager != null) {
-                scanner.copyTo(null);
+                in.copyTo(null);
                 staged.close();
-                chunks.add(new ChunkRange(chunks.size(), 0, end - chunkStart, stager.keyOf(chunks.size())));
+                chunks.add(new ChunkRange(chunks.size(), 0, staged.count, stager.keyOf(chunks.size()), rowsInChunk));
             } else {
-                chunks.add(new ChunkRange(chunks.size(), chunkStart, end));
+                chunks.add(new ChunkRange(chunks.size(), chunkStart, end, rowsInChunk));
             }
             chunkStart = end;
             rowsInChunk = 0;
         }
     }
 
-    private static String headerText(byte[] bytes) {
-        int offset = bytes.length >= 3 && bytes[0] == UTF8_BOM[0] && bytes[1] == UTF8_BOM[1] && bytes[2] == UTF8_BOM[2]
-                ? UTF8_BOM.length : 0;
-        return new String(bytes, offset, bytes.length - offset, StandardCharsets.UTF_8);
+    /** A staged chunk's stream, counting what is written to it. */
+    private static final class CountingOutput extends OutputStream {
+        final ObjectStore.AbortableOutputStream target;
+        long count;
+
+        CountingOutput(ObjectStore.AbortableOutputStream target) {
+            this.target = target;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            target.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws IOException {
+            target.write(bytes, offset, length);
+            count += length;
+        }
+
+        @Override
+        public void close() throws IOException {
+            target.close();
+        }
     }
 
     /** The candidate that occurs most often outside quotes in the header; a comma when none does. */
@@ -189,112 +241,91 @@ public final class CsvChunkPlanner {
         return CANDIDATE_DELIMITERS[best];
     }
 
-    private static List<String> parseHeader(String text, char delimiter) {
-        CSVFormat format = CSVFormat.DEFAULT.builder().setDelimiter(delimiter).get();
-        try (CSVParser parser = CSVParser.parse(new StringReader(text), format)) {
-            List<CSVRecord> records = parser.getRecords();
-            if (records.isEmpty()) {
-                throw new PipelineException(FailureReason.EMPTY_INPUT, "the first line is blank: expected a header row");
-            }
-            List<String> header = new ArrayList<>();
-            Set<String> seen = new HashSet<>();
-            for (String name : records.get(0).values()) {
-                String trimmed = name.trim();
-                if (trimmed.isEmpty()) {
-                    throw new PipelineException(FailureReason.SCHEMA_MISMATCH,
-                            "header column " + (header.size() + 1) + " has no name");
-                }
-                if (!seen.add(trimmed)) {
-                    throw new PipelineException(FailureReason.SCHEMA_MISMATCH,
-                            "column '" + trimmed + "' appears twice in the header");
-                }
-                header.add(trimmed);
-            }
-            return header;
-        } catch (IOException | UncheckedIOException e) {
-            throw new PipelineException(FailureReason.UNREADABLE_INPUT, "the header row is not valid CSV: " + e.getMessage());
-        }
-    }
-
-    /** Finds record ends in a byte stream, tracking whether it is inside a quoted field; can copy what it reads. */
-    private final class Scanner implements AutoCloseable {
+    /**
+     * The input read in blocks and handed to the record scanner, with the limits checked as it goes; can copy
+     * what it reads. Blank lines are never copied, so staged chunks hold records only.
+     */
+    private final class Input implements AutoCloseable {
         private final InputStream in;
         private final byte[] buffer = new byte[64 * 1024];
         private int length;
         private int index;
-        private long position;
-        private long lastRecordEnd;
-        private boolean inQuotes;
+        private long skipped;
+        private boolean started;
         private OutputStream copy;
+        final CsvRecordScanner scanner;
+        boolean readingHeader = true;
+        /** Data records ended so far, for messages. */
         private long records;
 
-        Scanner(InputStream in) {
+        Input(InputStream in, CsvRecordScanner scanner) {
             this.in = in;
+            this.scanner = scanner;
         }
 
-        /** From now on, copies every byte read to {@code target} (null: stop copying). */
+        /** From now on, copies every byte of a record read to {@code target} (null: stop copying). */
         void copyTo(OutputStream target) {
             copy = target;
         }
 
-        /** The offset just past the next record's newline, or -1 at the end of the stream. */
+        /** Bytes read so far, counted from the start of the input. */
+        long position() {
+            return skipped + scanner.position();
+        }
+
+        /** A scanner position as an offset in the input. */
+        long offset(long scannerPosition) {
+            return skipped + scannerPosition;
+        }
+
+        /** The offset just past the next record's line break, or -1 at the end of the input. */
         long nextRecordEnd() throws IOException {
-            long start = position;
+            if (!started) {
+                start();
+            }
             while (true) {
                 if (index == length) {
-                    length = in.read(buffer);
+                    length = Math.max(in.read(buffer), 0);
                     index = 0;
-                    if (length <= 0) {
-                        length = 0;
-                        // a last record without a trailing newline still counts
-                        return position > start && !inQuotes ? (lastRecordEnd = position) : -1;
+                    if (length == 0) {
+                        return -1;
                     }
                 }
                 int from = index;
-                boolean ended = false;
-                while (index < length) {
-                    if (index + Long.BYTES <= length) {
-                        // eight bytes at a time up to the next quote (or line break, outside quotes)
-                        long word = CsvBytes.word(buffer, index);
-                        long marks = CsvBytes.bytesEqual(word, CsvBytes.QUOTES);
-                        if (!inQuotes) {
-                            marks |= CsvBytes.bytesEqual(word, CsvBytes.NEWLINES);
-                        }
-                        if (marks == 0) {
-                            index += Long.BYTES;
-                            continue;
-                        }
-                        index = CsvBytes.firstMarked(index, marks);
-                    }
-                    byte b = buffer[index++];
-                    if (b == '"') {
-                        inQuotes = !inQuotes;
-                    } else if (b == '\n' && !inQuotes) {
-                        ended = true;
-                        break;
-                    }
-                }
-                position += index - from;
+                int end = scanner.nextRecordEnd(buffer, from, length);
+                index = end >= 0 ? end : length;
                 // checked before copying: a pathological record never reaches memory or a staged object
-                checkLimits(start);
-                if (copy != null) {
+                checkLimits();
+                boolean blankLine = end >= 0 && scanner.lastRecordLength() == 0; // its line break alone
+                if (copy != null && !blankLine) {
                     copy.write(buffer, from, index - from);
                 }
-                if (ended) {
-                    records++;
-                    return lastRecordEnd = position;
+                if (end >= 0) {
+                    records += readingHeader || blankLine ? 0 : 1;
+                    return position();
                 }
             }
         }
 
-        private void checkLimits(long recordStart) {
-            if (position - recordStart > maxRecordBytes) {
-                String which = records == 0 ? "the header row" : "record " + records + " (after the header, from byte "
-                        + recordStart + ")";
-                throw new PipelineException(FailureReason.LIMIT_EXCEEDED, which + " is longer than " + maxRecordBytes
-                        + " bytes (MAX_RECORD_BYTES); a newline may be missing, or a quote never closed");
+        /** Reads the first bytes: a UTF-8 byte order mark is skipped, a UTF-16 or UTF-32 one refused. */
+        private void start() throws IOException {
+            started = true;
+            length = in.readNBytes(buffer, 0, 4);
+            CsvHeader.refuseOtherEncodings(buffer, length);
+            if (length >= 3 && buffer[0] == UTF8_BOM[0] && buffer[1] == UTF8_BOM[1] && buffer[2] == UTF8_BOM[2]) {
+                index = UTF8_BOM.length;
+                skipped = UTF8_BOM.length;
             }
-            if (position > maxTotalBytes) {
+        }
+
+        private void checkLimits() {
+            if (scanner.currentRecordLength() > maxRecordBytes) {
+                String which = readingHeader ? "the header row" : "record " + (records + 1) + " (from byte "
+                        + offset(scanner.currentRecordStart()) + ")";
+                throw new PipelineException(FailureReason.LIMIT_EXCEEDED, which + " is longer than " + maxRecordBytes
+                        + " bytes (MAX_RECORD_BYTES); a line break may be missing, or a quote never closed");
+            }
+            if (position() > maxTotalBytes) {
                 throw new PipelineException(FailureReason.LIMIT_EXCEEDED, "the input expands to more than "
                         + maxTotalBytes + " bytes (MAX_UNCOMPRESSED_BYTES)");
             }

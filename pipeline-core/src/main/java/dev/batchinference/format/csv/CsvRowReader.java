@@ -8,28 +8,26 @@ import dev.batchinference.format.RowReader;
 import dev.batchinference.format.UnreadableRecordException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.StringReader;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.apache.commons.csv.CSVFormat;
-import org.apache.commons.csv.CSVParser;
-import org.apache.commons.csv.CSVRecord;
 
 /**
- * Rows of a CSV chunk (records without the header). The common case, a record without quotes, is split
- * on the delimiter in place, eight bytes at a time, and its feature fields parsed straight from the
- * bytes: no String, no object per field. A record with a quote anywhere goes to commons-csv whole, so
- * quoting follows RFC 4180 exactly. Splitting bytes is safe in UTF-8: the delimiter, quote and newline
- * are ASCII and never occur inside a multi-byte character.
+ * Rows of a CSV chunk (records without the header). Records end where {@link CsvRecordScanner} says, and
+ * blank lines are skipped. The common case, a record without quotes, is split on the delimiter in place,
+ * eight bytes at a time, and its feature fields parsed straight from the bytes: no String, no object per
+ * field. A record with a quote anywhere is split by {@link CsvFields}, which also finds malformed quoting
+ * (the row is then rejected). Splitting bytes is safe in UTF-8: the delimiter, quote and line breaks are
+ * ASCII and never occur inside a multi-byte character.
  */
 public final class CsvRowReader implements RowReader {
     private final InputStream in;
     private final byte delimiter;
     private final ColumnMapping mapping;
     private final long delimiterPattern;
-    private final CSVFormat quotedFormat;
+    private final CsvRecordScanner scanner;
     private final int columns;
     private byte[] buffer = new byte[256 * 1024];
     private int position;
@@ -39,37 +37,28 @@ public final class CsvRowReader implements RowReader {
     private int[] fieldEnd = new int[64];
     private int fieldCount;
     private int lastFieldStart;
-    private List<String> quotedValues;
+    private final List<String> quotedValues = new ArrayList<>();
     private boolean quoted;
+    private CsvFields.Split split;
+    private boolean quotedInvalidText;
     private long rowsRead;
 
     public CsvRowReader(InputStream in, char delimiter, ColumnMapping mapping) {
-        this(in, delimiter, mapping, quotedFormat(delimiter));
-    }
-
-    private CsvRowReader(InputStream in, char delimiter, ColumnMapping mapping, CSVFormat quotedFormat) {
+        this.scanner = new CsvRecordScanner(delimiter); // refuses a delimiter that is not plain ASCII
         this.in = in;
         this.delimiter = (byte) delimiter;
         this.delimiterPattern = CsvBytes.repeated((byte) delimiter);
         this.mapping = mapping;
         this.columns = mapping.header().size();
-        this.quotedFormat = quotedFormat;
     }
 
     /** The rows of one block of whole records, read in place. */
-    static CsvRowReader ofBlock(ByteBlock block, char delimiter, ColumnMapping mapping, CSVFormat quotedFormat) {
-        CsvRowReader reader = new CsvRowReader(InputStream.nullInputStream(), delimiter, mapping, quotedFormat);
+    static CsvRowReader ofBlock(ByteBlock block, char delimiter, ColumnMapping mapping) {
+        CsvRowReader reader = new CsvRowReader(InputStream.nullInputStream(), delimiter, mapping);
         reader.buffer = block.bytes();
         reader.limit = block.length();
         reader.endOfInput = true;
         return reader;
-    }
-
-    static CSVFormat quotedFormat(char delimiter) {
-        if (delimiter > 127) {
-            throw new IllegalArgumentException("the delimiter must be an ASCII character: " + delimiter);
-        }
-        return CSVFormat.DEFAULT.builder().setDelimiter(delimiter).get();
     }
 
     /** The rows as blocks for parallel decoding; only before the first {@link #next}. */
@@ -82,7 +71,7 @@ public final class CsvRowReader implements RowReader {
         if (rowsRead > 0 || limit > 0) {
             throw new IllegalStateException("the rows are being read one by one already");
         }
-        return new CsvBlocks(in, (char) delimiter, mapping, quotedFormat, blockBytes);
+        return new CsvBlocks(in, (char) delimiter, mapping, blockBytes);
     }
 
     @Override
@@ -93,27 +82,28 @@ public final class CsvRowReader implements RowReader {
                 return false;
             }
             int start = position; // the record starts here, wherever refilling moved it in the buffer
-            int next = end < limit ? end + 1 : end;      // past the '\n' when there is one
-            int stop = end > start && buffer[end - 1] == '\r' ? end - 1 : end;
-            position = next;
-            if (stop == start) {
-                continue; // an empty line is not a record
+            position = end < limit ? end + 1 : end; // past the line break when there is one
+            if (end < limit && buffer[end] == '\r' && position < limit && buffer[position] == '\n') {
+                position++; // a CR LF: the blank line the LF would end is not a record anyway
+            }
+            if (end == start) {
+                continue; // a blank line is not a record
             }
             rowsRead++;
             if (quoted) {
-                readQuoted(start, stop);
+                readQuoted(start, end);
             } else {
-                quotedValues = null;
-                addField(lastFieldStart, stop);
+                split = null;
+                addField(lastFieldStart, end);
             }
             return true;
         }
     }
 
     /**
-     * Index of the '\n' ending the record at {@code position} (or the end of input); -1 if none. One pass:
-     * while the record has no quote, the delimiters it passes are the field boundaries (all but the last
-     * field's end); from the first quote on, only the record's end is looked for.
+     * Index of the line break ending the record at {@code position} (or the end of input); -1 if none. One
+     * pass: while the record has no quote, the delimiters it passes are the field boundaries (all but the last
+     * field's end); from the first quote on, the record's end is the scanner's to find.
      */
     private int scanRecord() throws IOException {
         quoted = false;
@@ -127,15 +117,16 @@ public final class CsvRowReader implements RowReader {
             for (; i + Long.BYTES <= end; i += Long.BYTES) {
                 long word = CsvBytes.word(bytes, i);
                 long delimiters = CsvBytes.bytesEqual(word, delimiterPattern);
-                long stops = CsvBytes.bytesEqual(word, CsvBytes.NEWLINES) | CsvBytes.bytesEqual(word, CsvBytes.QUOTES);
+                long stops = CsvBytes.bytesEqual(word, CsvBytes.NEWLINES) | CsvBytes.bytesEqual(word, CsvBytes.QUOTES)
+                        | CsvBytes.bytesEqual(word, CsvBytes.CARRIAGE_RETURNS);
                 if (stops != 0) {
                     addFields(i, delimiters & ((stops & -stops) - 1)); // the delimiters before the first stop
                     int at = CsvBytes.firstMarked(i, stops);
-                    if (bytes[at] == '\n') {
+                    if (bytes[at] != '"') {
                         return at;
                     }
                     quoted = true;
-                    return quotedRecordEnd(at);
+                    return quotedRecordEnd();
                 }
                 addFields(i, delimiters);
             }
@@ -144,11 +135,11 @@ public final class CsvRowReader implements RowReader {
                 if (b == delimiter) {
                     addField(lastFieldStart, i);
                     lastFieldStart = i + 1;
-                } else if (b == '\n') {
+                } else if (b == '\n' || b == '\r') {
                     return i;
                 } else if (b == '"') {
                     quoted = true;
-                    return quotedRecordEnd(i);
+                    return quotedRecordEnd();
                 }
             }
             if (endOfInput) {
@@ -170,24 +161,20 @@ public final class CsvRowReader implements RowReader {
         }
     }
 
-    /** Like {@link #scanRecord} from the record's first quote at {@code from}, tracking quotes. */
-    private int quotedRecordEnd(int from) throws IOException {
-        boolean inQuotes = false;
-        int i = from;
+    /** The end of the record at {@code position}, which holds a quote, by the scanner's rules. */
+    private int quotedRecordEnd() throws IOException {
+        scanner.reset();
+        int i = position;
         while (true) {
-            while (i < limit) {
-                byte b = buffer[i];
-                if (b == '"') {
-                    inQuotes = !inQuotes;
-                } else if (b == '\n' && !inQuotes) {
-                    return i;
-                }
-                i++;
+            int end = scanner.nextRecordEnd(buffer, i, limit);
+            if (end >= 0) {
+                return end - 1;
             }
             if (endOfInput) {
-                return i;
+                return limit; // the planner fails a job whose input ends inside quotes; the split says so too
             }
-            i -= fillKeepingRecord();
+            int scanned = limit;
+            i = scanned - fillKeepingRecord();
         }
     }
 
@@ -229,28 +216,36 @@ public final class CsvRowReader implements RowReader {
         fieldEnd[fieldCount++] = to;
     }
 
-    private void readQuoted(int start, int stop) throws IOException {
-        String text = new String(buffer, start, stop - start, StandardCharsets.UTF_8);
-        try (CSVParser parser = CSVParser.parse(new StringReader(text), quotedFormat)) {
-            List<CSVRecord> records = parser.getRecords();
-            quotedValues = records.isEmpty() ? List.of("") : records.get(0).toList();
-        } catch (IOException | java.io.UncheckedIOException | IllegalStateException e) {
-            // commons-csv reports malformed quoting this way; retrying the chunk cannot fix the file
-            throw new UnreadableRecordException(rowsRead,
-                    e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
+    private void readQuoted(int start, int stop) {
+        quotedInvalidText = !CsvBytes.isUtf8(buffer, start, stop);
+        quotedValues.clear();
+        split = CsvFields.split(buffer, start, stop, delimiter, quotedValues);
+        if (split.problem() == CsvFields.Problem.UNCLOSED_QUOTE) {
+            // only where the input itself ends inside quotes, which planning refuses: retrying cannot help
+            throw new UnreadableRecordException(rowsRead, split.problem().description);
         }
         fieldCount = quotedValues.size();
     }
 
     @Override
     public Rejection readFeatures(FloatBuffer tensor, int offset) {
+        if (split != null && split.problem() != null) {
+            int field = split.problemField();
+            return new Rejection(field < columns ? mapping.header().get(field) : "", split.problem().description);
+        }
         if (fieldCount != columns) {
-            return new Rejection("", "expected " + columns + " columns, found " + fieldCount);
+            String spanning = split != null && split.lineBreaksInQuotes() > 0 ? " (a quoted field runs over "
+                    + (split.lineBreaksInQuotes() + 1) + " lines)" : "";
+            return new Rejection("", "expected " + columns + " columns, found " + fieldCount + spanning);
+        }
+        if (split != null ? quotedInvalidText : !passThroughIsUtf8()) {
+            // decoding would put U+FFFD in place of the bytes: the output would not hold the input's values
+            return new Rejection("", "not valid UTF-8 text");
         }
         int[] featureColumns = mapping.featureColumns();
         for (int f = 0; f < featureColumns.length; f++) {
             int c = featureColumns[f];
-            float value = quotedValues != null ? FeatureValues.parseFinite(quotedValues.get(c)) : parse(c);
+            float value = split != null ? FeatureValues.parseFinite(quotedValues.get(c)) : parse(c);
             if (Float.isNaN(value)) {
                 return new Rejection(mapping.header().get(c), FeatureValues.problemWith(text(c)));
             }
@@ -259,14 +254,36 @@ public final class CsvRowReader implements RowReader {
         return null;
     }
 
+    private boolean passThroughIsUtf8() {
+        for (int c : mapping.passThroughColumns()) {
+            if (!CsvBytes.isUtf8(buffer, fieldStart[c], fieldEnd[c])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The field as a finite float, or NaN; the same rules as {@link FeatureValues#parseFinite}. */
     private float parse(int column) {
         return FeatureValues.parseFinite(buffer, fieldStart[column], fieldEnd[column]);
     }
 
     private String text(int column) {
-        return quotedValues != null ? quotedValues.get(column)
+        return split != null ? quotedValues.get(column)
                 : new String(buffer, fieldStart[column], fieldEnd[column] - fieldStart[column], StandardCharsets.UTF_8);
+    }
+
+    /** Every field of the current row as text, and what is wrong with its quoting (null if nothing): for tests. */
+    List<String> fields() {
+        List<String> fields = new ArrayList<>(fieldCount);
+        for (int c = 0; c < fieldCount; c++) {
+            fields.add(text(c));
+        }
+        return fields;
+    }
+
+    CsvFields.Problem quotingProblem() {
+        return split == null ? null : split.problem();
     }
 
     @Override

@@ -37,6 +37,12 @@ public final class ObjectStoreInputFile implements InputFile {
         return new RangedStream();
     }
 
+    /** The key: parquet-java names the file by this in its messages. */
+    @Override
+    public String toString() {
+        return key;
+    }
+
     private final class RangedStream extends SeekableInputStream {
         private long position;
         private byte[] window = new byte[0];

@@ -45,7 +45,7 @@ public final class ParquetPlanner {
             footer = reader.getFooter();
         } catch (IOException | RuntimeException e) {
             throw new PipelineException(FailureReason.UNREADABLE_INPUT, "not a readable Parquet file ("
-                    + length + " bytes): " + e.getMessage());
+                    + length + " bytes): " + withoutFileBytes(e.getMessage()));
         }
         MessageType schema = footer.getFileMetaData().getSchema();
         List<String> columns = schema.getFields().stream().map(Type::getName).toList();
@@ -74,7 +74,7 @@ public final class ParquetPlanner {
             boolean last = g == groups.size() - 1;
             if (last || chunkRows >= limits.maxRows() || chunkBytes >= limits.maxBytes()) {
                 long end = last ? length : groups.get(g + 1).getStartingPos();
-                chunks.add(new ChunkRange(chunks.size(), groups.get(first).getStartingPos(), end));
+                chunks.add(new ChunkRange(chunks.size(), groups.get(first).getStartingPos(), end, chunkRows));
                 first = g + 1;
                 chunkRows = 0;
                 chunkBytes = 0;
@@ -82,9 +82,19 @@ public final class ParquetPlanner {
         }
         if (chunks.isEmpty()) {
             // no row groups: one empty chunk, so the job still produces its (empty) output
-            chunks.add(new ChunkRange(0, 0, 0));
+            chunks.add(new ChunkRange(0, 0, 0, 0L));
         }
         return new ParquetPlan(columns, schema, chunks, rows);
+    }
+
+    /**
+     * parquet-java's message without the bytes it quotes from the file ("... but found [49, 50, 10, 51]"):
+     * in a file that is not Parquet they are row data, which stays out of messages.
+     */
+    static String withoutFileBytes(String message) {
+        String text = String.valueOf(message);
+        int found = text.indexOf(" but found ");
+        return found < 0 ? text : text.substring(0, found).replaceAll(",$", "") + " (not a Parquet file?)";
     }
 
     /** The input schema's type for a column, for pass-through columns kept as they are. */
