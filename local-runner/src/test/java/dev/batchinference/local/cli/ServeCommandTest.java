@@ -41,14 +41,14 @@ class ServeCommandTest {
         try {
             awaitListening(port + 1);
             String endpoint = "http://127.0.0.1:" + port;
-            Path out = dir.resolve("iris.predictions.csv");
+            Path out = dir.resolve("iris.csv.predictions.csv");
 
             Result put = aws("--endpoint-url", endpoint, "s3", "cp", Samples.data("iris.csv").toString(),
                     "s3://batch-inference/incoming/iris/iris.csv");
             Result get = null;
             for (int attempt = 0; attempt < 60 && (get == null || get.code != 0); attempt++) {
                 Thread.sleep(500);
-                get = aws("--endpoint-url", endpoint, "s3", "cp", "s3://batch-inference/output/iris/iris.predictions.csv",
+                get = aws("--endpoint-url", endpoint, "s3", "cp", "s3://batch-inference/output/iris/iris.csv.predictions.csv",
                         out.toString());
             }
 
@@ -56,7 +56,7 @@ class ServeCommandTest {
             assertThat(get.code).as(get.output).isZero();
             assertSamePredictions(Samples.csv(out), Samples.csv(Samples.expected("iris.predictions.csv")));
             Result list = aws("--endpoint-url", endpoint, "s3", "ls", "--recursive", "s3://batch-inference/output/");
-            assertThat(list.output).contains("output/iris/iris.summary.json");
+            assertThat(list.output).contains("output/iris/iris.csv.summary.json");
         } finally {
             serve.stop();
         }
