@@ -100,6 +100,33 @@ class OutputNamesTest {
         assertThat(sweep.started()).isEmpty();
     }
 
+    /**
+     * After an upgrade from releases that named outputs without the input's extension: an input whose job
+     * state has expired and whose summary is under its old name is not started again; one whose old-name
+     * summary is another input's (coll.tsv's, under coll.summary.json) is.
+     */
+    @Test
+    void aSweepAfterTheUpgradeFindsSummariesUnderTheirOldNamesForTheirOwnInputOnly() throws IOException {
+        String csv = p.put("incoming/iris/old/iris.csv", Files.readAllBytes(Samples.data("iris.csv")));
+        String tsv = p.put("incoming/iris/old/coll.tsv", tsvOfFirstRows(10));
+        String other = p.put("incoming/iris/old/coll.csv", firstRows(5).getBytes(StandardCharsets.UTF_8));
+        p.runToEnd(csv);
+        p.runToEnd(tsv);
+        // as the old release left them: summaries under the name less the extension, jobs/ expired
+        p.store.write("output/iris/old/iris.summary.json", p.text(JobKeys.summary(csv)).getBytes(StandardCharsets.UTF_8));
+        p.store.write("output/iris/old/coll.summary.json", p.text(JobKeys.summary(tsv)).getBytes(StandardCharsets.UTF_8));
+        for (String key : p.store.list("")) {
+            boolean oldSummary = key.equals("output/iris/old/iris.summary.json") || key.equals("output/iris/old/coll.summary.json");
+            if (key.startsWith(JobKeys.JOBS) || key.startsWith(JobKeys.OUTPUT) && !oldSummary) {
+                p.store.delete(key);
+            }
+        }
+
+        JobSweeper.SweepReport sweep = p.sweeper(Clock.systemUTC(), Duration.ofHours(6)).sweep();
+
+        assertThat(sweep.started()).extracting(JobIngestor.Outcome::key).containsExactly(other);
+    }
+
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {
             "incoming/iris/../../output/iris/victim.csv",
