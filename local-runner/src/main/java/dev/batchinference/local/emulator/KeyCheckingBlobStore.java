@@ -3,6 +3,8 @@ package dev.batchinference.local.emulator;
 import java.io.InputStream;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.gaul.s3proxy.blobstore.BlobStore;
 import org.gaul.s3proxy.blobstore.ForwardingBlobStore;
@@ -64,12 +66,14 @@ final class KeyCheckingBlobStore extends ForwardingBlobStore {
             if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
                 return Optional.of("The " + what + " '" + key + "' has " + (segment.isEmpty() ? "an empty" : "a '" + segment + "'")
                         + " path segment, which this local S3 (S3Proxy, keeping objects as files) would read as"
-                        + " another path; S3 keeps it as a name, but the pipeline refuses it everywhere");
+                        + " another path (S3 itself keeps it as a name); use a key without empty, '.' or '..' segments");
             }
         }
         try {
             Path asFile = Path.of(path);
-            if (asFile.isAbsolute() || !String.join("/", names(asFile)).equals(path)) {
+            List<String> names = new ArrayList<>();
+            asFile.forEach(name -> names.add(name.toString()));
+            if (asFile.isAbsolute() || !String.join("/", names).equals(path)) {
                 return Optional.of("The " + what + " '" + key + "' is not a name this local S3 (S3Proxy) can keep as a file");
             }
         } catch (InvalidPathException e) {
@@ -85,10 +89,6 @@ final class KeyCheckingBlobStore extends ForwardingBlobStore {
             return Optional.empty();
         }
         return problem("prefix", prefix.substring(0, prefix.lastIndexOf('/') + 1));
-    }
-
-    private static Iterable<String> names(Path path) {
-        return () -> java.util.stream.StreamSupport.stream(path.spliterator(), false).map(Path::toString).iterator();
     }
 
     private static void check(String key) {
