@@ -32,5 +32,7 @@ public enum FailureReason {
      * The rows do not add up: in some chunk the rows the planner counted, the rows a worker read, and the
      * rows it predicted plus those it rejected are not all equal. A fault of the pipeline, never of the input.
      */
-    ROWS_UNACCOUNTED
+    ROWS_UNACCOUNTED,
+    /** The input's key has an empty, {@code .} or {@code ..} path segment, which file systems read as another path. */
+    INVALID_KEY
 }

@@ -2,6 +2,7 @@ package dev.batchinference.ingest;
 
 import dev.batchinference.config.PipelineConfig.DataSettings;
 import dev.batchinference.config.PipelineConfig.Limits;
+import dev.batchinference.failure.FailureReason;
 import dev.batchinference.failure.PipelineException;
 import dev.batchinference.format.ChunkLimits;
 import dev.batchinference.format.ColumnMapping;
@@ -99,6 +100,9 @@ public final class JobIngestor {
 
     private JobPlan plan(String jobId, InputObject input) {
         try {
+            JobKeys.inputKeyProblem(input.key()).ifPresent(problem -> {
+                throw new PipelineException(FailureReason.INVALID_KEY, problem);
+            });
             InputFormat format = InputFormat.of(input.key());
             // every name the job will write fits the store, or the job ends here rather than failing its writes
             dev.batchinference.job.KeyLimits.checkOutputKeys(input.key(), data.outputFormat().orElse(OutputFormat.matching(format)));

@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -150,18 +151,41 @@ public final class JobSweeper {
         if (store.head(JobKeys.dispatched(jobId)).isPresent()) {
             return true;
         }
-        String summaryKey = JobKeys.summary(input.key());
-        if (store.head(summaryKey).isEmpty()) {
+        return summaryNames(JobKeys.summary(input.key()), input)
+                || summaryNames(summaryBeforeWholeNames(input.key()), input);
+    }
+
+    /** Whether the summary at {@code summaryKey} is of this version of the input. */
+    private boolean summaryNames(String summaryKey, StoredObject input) {
+        if (summaryKey == null || store.head(summaryKey).isEmpty()) {
             return false;
         }
         try (InputStream in = store.read(summaryKey)) {
             JobSummary summary = JsonCodec.read(in.readAllBytes(), JobSummary.class);
-            return summary.input() != null && input.etag() != null && input.etag().equals(summary.input().etag());
+            return summary.input() != null && input.key().equals(summary.input().key()) && input.etag() != null
+                    && input.etag().equals(summary.input().etag());
         } catch (NoSuchKeyException e) {
             return false;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Where releases before outputs kept the input's whole name wrote its summary: the name less {@code .csv},
+     * {@code .csv.gz}, {@code .tsv} or {@code .parquet}. Read only, so that an upgrade does not make a scheduled
+     * run start again every old input whose {@code jobs/} state has expired; null where the name was the same.
+     */
+    private static String summaryBeforeWholeNames(String key) {
+        String lower = key.toLowerCase(Locale.ROOT);
+        int name = key.lastIndexOf('/') + 1;
+        for (String extension : List.of(".csv.gz", ".csv", ".tsv", ".parquet")) {
+            if (lower.endsWith(extension) && key.length() - extension.length() > name) {
+                return JobKeys.OUTPUT + key.substring(JobKeys.INCOMING.length(), key.length() - extension.length())
+                        + JobKeys.SUMMARY;
+            }
+        }
+        return null;
     }
 
     private List<JobListing> unfinishedJobs() {

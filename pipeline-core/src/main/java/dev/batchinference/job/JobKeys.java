@@ -1,6 +1,8 @@
 package dev.batchinference.job;
 
 import dev.batchinference.format.OutputFormat;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * The bucket layout (a contract: docs/design.md): where inputs, job state and outputs live; models are in {@code ModelKeys}.
@@ -9,6 +11,14 @@ public final class JobKeys {
     public static final String INCOMING = "incoming/";
     public static final String JOBS = "jobs/";
     public static final String OUTPUT = "output/";
+
+    /** What each output adds to the input's name; none of them ends another (see {@link #outputBase}). */
+    public static final String PREDICTIONS_CSV = ".predictions.csv";
+    public static final String PREDICTIONS_PARQUET = ".predictions.parquet";
+    public static final String SUMMARY = ".summary.json";
+    public static final String ERRORS = ".errors.csv";
+    public static final List<String> OUTPUT_SUFFIXES = List.of(PREDICTIONS_CSV, PREDICTIONS_PARQUET,
+            SUMMARY, ERRORS);
 
     private JobKeys() {
     }
@@ -80,12 +90,18 @@ public final class JobKeys {
         return JOBS + jobId + "/final.json";
     }
 
-    /** {@code incoming/<model>/a/b/file.csv} → {@code output/<model>/a/b/file} (the outputs' common stem). */
-    public static String outputStem(String incomingKey) {
-        String rest = incomingKey.substring(INCOMING.length());
-        String name = rest.substring(rest.lastIndexOf('/') + 1);
-        String stem = stripExtension(name);
-        return OUTPUT + rest.substring(0, rest.length() - name.length()) + stem;
+    /**
+     * {@code incoming/<model>/a/b/file.csv} → {@code output/<model>/a/b/file.csv}: the name every output of the
+     * input starts with, the input's whole key with {@code incoming/} swapped for {@code output/}. Each output
+     * adds a suffix of its own ({@link #PREDICTIONS_CSV}, {@link #PREDICTIONS_PARQUET}, {@link #SUMMARY},
+     * {@link #ERRORS}), none of which ends another; so two different inputs never share an output key, whatever
+     * their names (a.csv and a.tsv, a.csv and a.CSV, a.csv and a.csv.gz).
+     */
+    public static String outputBase(String incomingKey) {
+        if (!incomingKey.startsWith(INCOMING)) {
+            throw new IllegalArgumentException("not an input key (incoming/<model>/<file>): " + incomingKey);
+        }
+        return OUTPUT + incomingKey.substring(INCOMING.length());
     }
 
     /** Where CSV predictions of an input go (the default for CSV inputs). */
@@ -94,28 +110,46 @@ public final class JobKeys {
     }
 
     public static String predictions(String incomingKey, OutputFormat format) {
-        return outputStem(incomingKey) + ".predictions" + format.extension();
+        return outputBase(incomingKey) + predictionsSuffix(format);
     }
 
     public static String summary(String incomingKey) {
-        return outputStem(incomingKey) + ".summary.json";
+        return outputBase(incomingKey) + SUMMARY;
     }
 
     public static String errors(String incomingKey) {
-        return outputStem(incomingKey) + ".errors.csv";
+        return outputBase(incomingKey) + ERRORS;
+    }
+
+    /** What the predictions add to an output's name: {@code .predictions.csv} or {@code .predictions.parquet}. */
+    public static String predictionsSuffix(OutputFormat format) {
+        return format == OutputFormat.PARQUET ? PREDICTIONS_PARQUET : PREDICTIONS_CSV;
+    }
+
+    /**
+     * What makes an input key one the pipeline will not run, if anything: a path segment that is empty
+     * ({@code a//b}, {@code /a}), {@code .} or {@code ..}. S3 keeps such keys literally, but a file system
+     * (the local S3, a sync to disk, most tools that mirror a bucket) reads them as another path, so the same
+     * upload would mean different files in different places.
+     */
+    public static Optional<String> inputKeyProblem(String incomingKey) {
+        String[] segments = incomingKey.split("/", -1);
+        for (int i = 0; i < segments.length; i++) {
+            String segment = segments[i];
+            if (segment.equals(".") || segment.equals("..")) {
+                return Optional.of("the key '" + incomingKey + "' has a '" + segment + "' path segment, which S3 keeps"
+                        + " as a name but file systems (and the local S3) read as a way to another folder: upload the file"
+                        + " under a key without '.' or '..' segments");
+            }
+            if (segment.isEmpty() && i < segments.length - 1) {
+                return Optional.of("the key '" + incomingKey + "' has an empty path segment ('//'), which S3 keeps"
+                        + " but file systems (and the local S3) drop: upload the file under a key without '//'");
+            }
+        }
+        return Optional.empty();
     }
 
     private static String chunkName(int chunk) {
         return String.format("%06d", chunk);
-    }
-
-    private static String stripExtension(String name) {
-        String lower = name.toLowerCase(java.util.Locale.ROOT);
-        for (String ext : new String[] {".csv.gz", ".csv", ".tsv", ".parquet"}) {
-            if (lower.endsWith(ext) && lower.length() > ext.length()) {
-                return name.substring(0, name.length() - ext.length());
-            }
-        }
-        return name;
     }
 }

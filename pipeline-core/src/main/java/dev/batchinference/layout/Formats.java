@@ -50,7 +50,6 @@ import java.util.List;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 import org.apache.commons.csv.CSVPrinter;
-import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.io.LocalOutputFile;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.Type;
@@ -191,7 +190,7 @@ public final class Formats {
     public static PlannedInput planFile(Path file, Character delimiter, long maxRecordBytes) throws IOException {
         InputFormat format = InputFormat.of(file.getFileName().toString());
         if (format == InputFormat.PARQUET) {
-            return planned(new ParquetPlanner(ONE_CHUNK, Long.MAX_VALUE).plan(new LocalInputFile(file)));
+            return planned(new ParquetPlanner(ONE_CHUNK, Long.MAX_VALUE).plan(ParquetSupport.localFile(file)));
         }
         Character chosen = delimiter != null ? delimiter : InputFormat.delimiterImpliedBy(file.getFileName().toString());
         try (InputStream in = csvBytes(format, file)) {
@@ -202,7 +201,7 @@ public final class Formats {
     /** The rows of a whole local file that {@link #planFile} planned; may be opened again and again. */
     public static RowReader openFile(Path file, PlannedInput planned, ColumnMapping mapping) throws IOException {
         if (planned.format() == InputFormat.PARQUET) {
-            return new ParquetRowReader(new LocalInputFile(file), 0, Files.size(file), mapping);
+            return new ParquetRowReader(ParquetSupport.localFile(file), 0, Files.size(file), mapping);
         }
         InputStream in = csvBytes(planned.format(), file);
         in.skipNBytes(planned.dataStart());

@@ -79,7 +79,7 @@ class DataFormatsTest {
         assertThat(outcome.chunks()).as("one chunk per row group").isEqualTo(4);
         JobSummary summary = summaryOf(p, key);
         assertThat(summary.state()).isEqualTo(JobState.SUCCEEDED);
-        assertThat(summary.output()).isEqualTo("output/fraud/transactions.predictions.parquet");
+        assertThat(summary.output()).isEqualTo("output/fraud/transactions.parquet.predictions.parquet");
         List<Group> rows = ParquetFiles.read(dir, bytes(p, summary.output()));
         org.apache.parquet.schema.GroupType schema = rows.get(0).getType();
         MessageType input = ParquetFiles.schemaOf(dir, Files.readAllBytes(Samples.data("transactions.parquet")));

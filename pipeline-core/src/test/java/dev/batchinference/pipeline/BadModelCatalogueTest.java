@@ -71,8 +71,9 @@ class BadModelCatalogueTest {
                         "'Iris' cannot name a model"),
                 failed("a model name with unicode", input("incoming/irís/x.csv"), FailureReason.UNKNOWN_MODEL,
                         "'irís' cannot name a model"),
-                failed("a model name of '..'", input("incoming/../x.csv"), FailureReason.UNKNOWN_MODEL,
-                        "'..' cannot name a model"),
+                // a '..' segment anywhere in the key, the model's included, makes the key unusable as a name
+                failed("a model name of '..'", input("incoming/../x.csv"), FailureReason.INVALID_KEY,
+                        "has a '..' path segment"),
                 failed("current.json naming a version outside the model", (p, d) -> {
                     p.store.write(ModelKeys.pointer("iris"), pointer("{\"version\": \"../../fraud/versions/1\"}"));
                     return input("incoming/iris/x.csv").apply(p, d);

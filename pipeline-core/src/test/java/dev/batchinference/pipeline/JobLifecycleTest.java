@@ -62,7 +62,7 @@ class JobLifecycleTest {
         assertThat(summary.rowsIn()).isEqualTo(150);
         assertThat(summary.rowsOut()).isEqualTo(150);
         assertThat(summary.modelVersion()).isEqualTo("1");
-        assertThat(summary.output()).isEqualTo("output/iris/iris.predictions.csv");
+        assertThat(summary.output()).isEqualTo("output/iris/iris.csv.predictions.csv");
     }
 
     @Test
@@ -150,7 +150,7 @@ class JobLifecycleTest {
         assertThat(summary.rowsIn()).isEqualTo(7);
         assertThat(summary.rowsOut()).isEqualTo(3);
         assertThat(summary.rowsRejected()).isEqualTo(4);
-        assertThat(summary.errors()).isEqualTo("output/iris/dirty.errors.csv");
+        assertThat(summary.errors()).isEqualTo("output/iris/dirty.csv.errors.csv");
     }
 
     @Test

@@ -8,12 +8,11 @@ import dev.batchinference.job.JobSummary;
 import dev.batchinference.json.JsonCodec;
 import dev.batchinference.storage.ObjectStore;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -24,13 +23,17 @@ final class JobReports {
     private JobReports() {
     }
 
-    /** One job's report; its outputs are copied into {@code out} when it is not null. */
-    static ObjectNode report(ObjectStore store, Path out, String jobId, String input, String inputKey, String model,
-                             Optional<JobSummary> end, Duration timeout) throws IOException {
+    /**
+     * One job's report; its outputs are copied into the claim's folder under the claim's name when there is a
+     * claim (null: the outputs stay in the bucket, and the report gives their keys).
+     */
+    static ObjectNode report(ObjectStore store, OutputFolder.Claim claim, String jobId, String input, String inputKey,
+                             String model, Optional<JobSummary> end, Duration timeout) throws IOException {
         ObjectNode r = JsonCodec.mapper().createObjectNode();
         r.put("jobId", jobId);
         r.put("input", input);
         r.put("model", model);
+        r.put("notice", claim == null ? null : claim.notice());
         if (end.isEmpty()) {
             r.put("state", JobState.RUNNING.name());
             r.put("reason", "TIMEOUT");
@@ -47,23 +50,19 @@ final class JobReports {
         r.put("rowsOut", s.rowsOut());
         r.put("rowsRejected", s.rowsRejected());
         r.put("chunks", s.chunks());
-        r.put("output", copy(store, out, s.output()));
-        r.put("errors", copy(store, out, s.errors()));
-        r.put("summary", copy(store, out, JobKeys.summary(inputKey)));
+        String summary = JobKeys.summary(inputKey);
+        Map<String, Path> local = claim == null ? Map.of()
+                : claim.receive(store, JobKeys.outputBase(inputKey), Arrays.asList(s.output(), s.errors(), summary));
+        r.put("output", where(local, s.output()));
+        r.put("errors", where(local, s.errors()));
+        r.put("summary", where(local, summary));
         r.put("durationMs", s.durationMs());
         return r;
     }
 
-    private static String copy(ObjectStore store, Path out, String key) throws IOException {
-        if (key == null || out == null) {
-            return key;
-        }
-        Files.createDirectories(out);
-        Path target = out.resolve(key.substring(key.lastIndexOf('/') + 1));
-        try (InputStream in = store.read(key)) {
-            Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
-        }
-        return target.toString();
+    /** The local copy of a key where there is one, else the key. */
+    private static String where(Map<String, Path> local, String key) {
+        return key == null ? null : local.containsKey(key) ? local.get(key).toString() : key;
     }
 
     static void print(List<ObjectNode> reports, boolean json) {
@@ -82,6 +81,9 @@ final class JobReports {
                 System.out.printf("          %,d rows in, %,d predicted, %,d rejected, %d chunk(s), %,d ms%n",
                         r.path("rowsIn").asLong(), r.path("rowsOut").asLong(), r.path("rowsRejected").asLong(),
                         r.path("chunks").asInt(), r.path("durationMs").asLong());
+            }
+            if (r.hasNonNull("notice")) {
+                System.out.printf("          note     %s%n", r.path("notice").asText());
             }
             if (r.hasNonNull("reason")) {
                 System.out.printf("          %s: %s%n", r.path("reason").asText(), r.path("message").asText());

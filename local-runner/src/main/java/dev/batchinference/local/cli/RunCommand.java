@@ -3,7 +3,6 @@ package dev.batchinference.local.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.batchinference.config.PipelineConfig;
 import dev.batchinference.format.ChunkLimits;
-import dev.batchinference.job.JobKeys;
 import dev.batchinference.job.JobSummary;
 import dev.batchinference.local.runtime.LocalPipeline;
 import dev.batchinference.model.ModelRef;
@@ -13,12 +12,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -58,24 +55,26 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "DURATION", description = "give up waiting after this long (default: PT30M)")
     Duration timeout = Duration.ofMinutes(30);
 
-    private record Submitted(Path file, String key, String jobId) {
+    private record Submitted(Path file, OutputFolder.Claim claim, String key, String jobId) {
     }
 
     @Override
     public Integer call() throws IOException {
-        Set<String> stems = new HashSet<>();
         for (Path file : files) {
             if (!Files.isRegularFile(file)) {
                 throw new PipelineCli.UsageException("no such file: " + file);
             }
-            // outputs are named after the input without its extension: x.csv and x.parquet would collide
-            if (!stems.add(JobKeys.outputStem("incoming/m/" + file.getFileName()))) {
-                throw new PipelineCli.UsageException("two inputs are named " + file.getFileName()
-                        + " (less the extension); their outputs would overwrite each other");
-            }
+        }
+        // each input's outputs get a name of their own in --out before anything runs; the input goes into the
+        // bucket under that name too, so two inputs named alike do not replace each other there either
+        OutputFolder folder = new OutputFolder(out);
+        List<OutputFolder.Claim> claims = new ArrayList<>();
+        for (Path file : files) {
+            OutputFolder.Claim claim = folder.claim(file, file.getFileName().toString());
             // the local store keeps every key segment as a file name: one too long for it, or for an output, is
             // refused here rather than in the middle of an upload
-            SubmitCommand.checkKeyLengths("incoming/m/" + file.getFileName(), file);
+            SubmitCommand.checkKeyLengths("incoming/m/" + claim.name(), file);
+            claims.add(claim);
         }
         Path dir = PipelineCli.modelDir(model, modelsDir != null ? modelsDir : PipelineCli.home().resolve("samples/models"));
         PrintStream err = System.err;
@@ -87,17 +86,21 @@ final class RunCommand implements Callable<Integer> {
             ModelRef ref = pipeline.publishModel(dir);
             err.printf("model %s version %s published to the local bucket%n", ref.name(), ref.version());
             List<Submitted> jobs = new ArrayList<>();
-            for (Path file : files) {
-                String key = pipeline.submit(file, ref.name());
-                jobs.add(new Submitted(file, key, pipeline.jobIdFor(key)));
+            for (int i = 0; i < files.size(); i++) {
+                Path file = files.get(i);
+                OutputFolder.Claim claim = claims.get(i);
+                String key = pipeline.submit(file, ref.name(), claim.name());
+                jobs.add(new Submitted(file, claim, key, pipeline.jobIdFor(key)));
                 err.printf("%s → s3://%s/%s (job %s)%n", file, pipeline.bucket(), key, jobs.get(jobs.size() - 1).jobId());
+                if (claim.notice() != null) {
+                    err.printf("  note: %s%n", claim.notice());
+                }
             }
             Map<Submitted, Optional<JobSummary>> ends = follow(pipeline, jobs, err);
-            Files.createDirectories(out);
             List<ObjectNode> reports = new ArrayList<>();
             for (Map.Entry<Submitted, Optional<JobSummary>> e : ends.entrySet()) {
                 Submitted job = e.getKey();
-                reports.add(JobReports.report(pipeline.store(), out, job.jobId(), job.file().toString(), job.key(), model,
+                reports.add(JobReports.report(pipeline.store(), job.claim(), job.jobId(), job.file().toString(), job.key(), model,
                         e.getValue(), timeout));
             }
             JobReports.print(reports, json);

@@ -73,7 +73,8 @@ final class SubmitCommand implements Callable<Integer> {
                 object.lastModified()));
         System.err.printf("%s → s3://%s/%s (job %s) at %s%n", file, t.bucket(), key, jobId, t.description());
         Optional<JobSummary> end = follow(new JobStore(store), jobId);
-        ObjectNode report = JobReports.report(store, out, jobId, file.toString(), key, model, end, timeout);
+        OutputFolder.Claim claim = out == null ? null : new OutputFolder(out).claim(file, file.getFileName().toString());
+        ObjectNode report = JobReports.report(store, claim, jobId, file.toString(), key, model, end, timeout);
         JobReports.print(List.of(report), json);
         return "SUCCEEDED".equals(report.path("state").asText()) ? 0 : 1;
     }

@@ -28,7 +28,7 @@ public final class EmbeddedS3 implements AutoCloseable {
         NotifyingBlobStore store = new NotifyingBlobStore(backing);
         this.store = store;
         this.proxy = S3Proxy.builder()
-                .blobStore(store)
+                .blobStore(new KeyCheckingBlobStore(store))
                 // the endpoint's host is the address Jetty binds to: loopback only
                 .endpoint(URI.create("http://127.0.0.1:" + port))
                 .awsAuthentication(AuthenticationType.AWS_V4, ACCESS_KEY, SECRET_KEY)

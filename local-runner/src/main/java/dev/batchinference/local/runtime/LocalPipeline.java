@@ -384,7 +384,12 @@ public final class LocalPipeline implements AutoCloseable {
      * the heap would not fit.
      */
     public String submit(Path file, String model) {
-        String key = "incoming/" + model + "/" + file.getFileName();
+        return submit(file, model, file.getFileName().toString());
+    }
+
+    /** As {@link #submit(Path, String)}, under another file name: {@code incoming/<model>/<name>}. */
+    public String submit(Path file, String model, String name) {
+        String key = "incoming/" + model + "/" + name;
         long size;
         try {
             size = Files.size(file);

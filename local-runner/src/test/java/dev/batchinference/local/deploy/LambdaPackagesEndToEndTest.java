@@ -199,19 +199,19 @@ class LambdaPackagesEndToEndTest {
         JsonNode outcomes = JSON.readTree(ingest.invoke(s3Notification(key, head), INVOCATION_TIMEOUT)).path("jobs");
         assertThat(outcomes).as("ingest-trigger's outcome").hasSize(1);
 
-        String stem = "output/" + folder.substring("incoming/".length()) + "iris";
-        JsonNode summary = runUntilEnded(stem + ".summary.json");
+        String base = "output/" + folder.substring("incoming/".length()) + file;
+        JsonNode summary = runUntilEnded(base + ".summary.json");
         assertThat(summary.path("state").asText()).as(summary.toString()).isEqualTo("SUCCEEDED");
         assertThat(summary.path("rowsIn").asLong()).isEqualTo(150);
         assertThat(summary.path("rowsOut").asLong()).isEqualTo(150);
 
         var expected = Samples.csv(Samples.expected("iris.predictions.csv"));
         if (!file.endsWith(".parquet")) {
-            String predictions = s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(stem + ".predictions.csv")).asUtf8String();
+            String predictions = s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(base + ".predictions.csv")).asUtf8String();
             assertThat(summary.path("chunks").asInt()).as("chunks of 40 rows").isEqualTo(4);
             PredictionAssertions.assertSamePredictions(Samples.csv(predictions), expected);
         } else {
-            byte[] parquet = s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(stem + ".predictions.parquet")).asByteArray();
+            byte[] parquet = s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(base + ".predictions.parquet")).asByteArray();
             List<String> header = List.of(expected.get(0).values());
             StringBuilder csv = new StringBuilder(String.join(",", header)).append('\n');
             for (Group r : ParquetFiles.read(scratch, parquet)) {
@@ -232,7 +232,7 @@ class LambdaPackagesEndToEndTest {
 
         assertThat(report.path("started")).as(report.toString()).anySatisfy(o ->
                 assertThat(o.path("key").asText()).isEqualTo(key));
-        JsonNode summary = runUntilEnded("output/iris/left for the window/iris.summary.json");
+        JsonNode summary = runUntilEnded("output/iris/left for the window/iris.csv.summary.json");
         assertThat(summary.path("state").asText()).as(summary.toString()).isEqualTo("SUCCEEDED");
         JsonNode again = JSON.readTree(ingest.invoke(java.nio.file.Files.readString(
                 Samples.root().resolve("events/eventbridge-scheduled.json")), INVOCATION_TIMEOUT)).path("sweep");

@@ -392,7 +392,7 @@ public abstract class EndToEndScenarios {
             assertThat(ingested).extracting(JobIngestor.Outcome::key).containsOnly(key);
             assertThat(pipeline.jobs().jobIds()).as("one job for the object").hasSize(1);
             assertThat(summary.state()).isEqualTo(JobState.SUCCEEDED);
-            assertThat(summary.output()).isEqualTo("output/iris/field trials/résultats 2026.predictions.csv");
+            assertThat(summary.output()).isEqualTo("output/iris/field trials/résultats 2026.csv.predictions.csv");
             assertSamePredictions(Samples.csv(text(pipeline, summary.output())),
                     Samples.csv(Samples.expected("iris.predictions.csv")));
         }

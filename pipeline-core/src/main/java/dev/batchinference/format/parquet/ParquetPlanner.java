@@ -5,12 +5,16 @@ import dev.batchinference.failure.PipelineException;
 import dev.batchinference.format.ChunkLimits;
 import dev.batchinference.format.ChunkRange;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.parquet.io.InputFile;
+import org.apache.parquet.io.SeekableInputStream;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.Type;
 
@@ -20,6 +24,8 @@ import org.apache.parquet.schema.Type;
  * Parquet readers given that range read exactly those row groups (they select by each group's midpoint).
  */
 public final class ParquetPlanner {
+    private static final byte[] MAGIC = "PAR1".getBytes(StandardCharsets.US_ASCII);
+
     private final ChunkLimits limits;
     private final long maxRowGroupBytes;
 
@@ -38,8 +44,9 @@ public final class ParquetPlanner {
         try {
             length = file.getLength();
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
+        checkMagic(file, length);
         ParquetMetadata footer;
         try (ParquetFileReader reader = ParquetSupport.open(file, ParquetSupport.readOptions())) {
             footer = reader.getFooter();
@@ -95,6 +102,44 @@ public final class ParquetPlanner {
         String text = String.valueOf(message);
         int found = text.indexOf(" but found ");
         return found < 0 ? text : text.substring(0, found).replaceAll(",$", "") + " (not a Parquet file?)";
+    }
+
+    /**
+     * A Parquet file begins and ends with the magic number {@code PAR1}, with its footer between the second and
+     * the data. Checked here, first, so that a file of another kind named {@code .parquet} (a CSV renamed, an
+     * upload cut short) fails with a message that names it and says what it is not; parquet-java's own would
+     * quote the file's last bytes, which can be row data.
+     */
+    private static void checkMagic(InputFile file, long length) {
+        String name = nameOf(file);
+        if (length < MAGIC.length * 2 + 4) {
+            throw new PipelineException(FailureReason.UNREADABLE_INPUT, name + " is not a Parquet file: it has " + length
+                    + " bytes, and the smallest Parquet file has " + (MAGIC.length * 2 + 4));
+        }
+        try (SeekableInputStream in = file.newStream()) {
+            byte[] tail = new byte[MAGIC.length];
+            in.seek(length - MAGIC.length);
+            in.readFully(tail);
+            if (Arrays.equals(tail, MAGIC)) {
+                return;
+            }
+            byte[] head = new byte[MAGIC.length];
+            in.seek(0);
+            in.readFully(head);
+            throw new PipelineException(FailureReason.UNREADABLE_INPUT, Arrays.equals(head, MAGIC)
+                    ? name + " is not a whole Parquet file: it starts with Parquet's magic number (PAR1) but does not end"
+                            + " with it (cut short?)"
+                    : name + " is not a Parquet file: it does not start or end with Parquet's magic number (PAR1); if"
+                            + " it holds CSV, name it .csv");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The file's name, for messages: the last segment of its key or path. */
+    private static String nameOf(InputFile file) {
+        String name = String.valueOf(file);
+        return name.substring(name.lastIndexOf('/') + 1);
     }
 
     /** The input schema's type for a column, for pass-through columns kept as they are. */

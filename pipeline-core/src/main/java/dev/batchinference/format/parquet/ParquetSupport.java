@@ -2,12 +2,14 @@ package dev.batchinference.format.parquet;
 
 import dev.batchinference.format.Compression;
 import java.io.IOException;
+import java.nio.file.Path;
 import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.compression.CompressionCodecFactory;
 import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.InputFile;
+import org.apache.parquet.io.LocalInputFile;
 
 /**
  * The settings every Parquet read and write shares, none of which touches Hadoop: a plain configuration
@@ -38,6 +40,16 @@ public final class ParquetSupport {
     /** Opens a file with these settings; its footer is read at once. */
     public static ParquetFileReader open(InputFile file, ParquetReadOptions options) throws IOException {
         return new ParquetFileReader(file, options);
+    }
+
+    /** A local file to read, named by its path in parquet-java's messages (its own {@code LocalInputFile} is not). */
+    public static InputFile localFile(Path path) {
+        return new LocalInputFile(path) {
+            @Override
+            public String toString() {
+                return path.toString();
+            }
+        };
     }
 
     /** The codec of a {@code PARQUET_COMPRESSION} setting; see {@link Compression#parse}. */
