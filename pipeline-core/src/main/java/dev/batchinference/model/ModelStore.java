@@ -10,16 +10,12 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * The model store in the bucket: {@code models/<name>/current.json} points at
- * {@code models/<name>/versions/<version>/{model.onnx, manifest.json}}. Downloads are verified against
- * the manifest's sha256 and kept on local disk, so a warm function (or a second job) skips the download.
+ * {@code models/<name>/versions/<version>/{model.onnx, manifest.json}}. Here are resolving, publishing,
+ * promoting and listing versions; the ONNX files jobs use (downloads within the size limit, verified against
+ * the manifest's sha256 and kept on local disk) are {@link ModelFiles}'.
  */
 public final class ModelStore {
     /** The largest ONNX file a job may use (MAX_MODEL_BYTES): workers hold the file in memory to verify what they load. */
@@ -27,10 +23,7 @@ public final class ModelStore {
     private static final java.util.Set<String> POINTER_FIELDS = java.util.Set.of("version", "sha256");
 
     private final ObjectStore store;
-    private final Path cacheDir;
-    private final long maxModelBytes;
-    /** name/version/sha256 of the versions whose graph this instance has checked, so a warm ingest checks each once */
-    private final java.util.Set<String> checkedGraphs = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final ModelFiles files;
 
     /** A model version and its manifest, as resolved for a job. */
     public record ResolvedModel(ModelRef ref, ModelManifest manifest) {
@@ -42,8 +35,7 @@ public final class ModelStore {
 
     public ModelStore(ObjectStore store, Path cacheDir, long maxModelBytes) {
         this.store = store;
-        this.cacheDir = cacheDir.toAbsolutePath().normalize();
-        this.maxModelBytes = maxModelBytes;
+        this.files = new ModelFiles(store, cacheDir, maxModelBytes);
     }
 
     /** The current version of a model; what a new job pins. */
@@ -69,7 +61,7 @@ public final class ModelStore {
                     + "' version '" + ModelNames.printable(manifest.version()) + "', not the model and version it is stored as");
         }
         ModelManifest.ModelFile file = manifest.onnxFile();
-        checkSize(name, pointer.version(), file.size());
+        files.checkSize(name, pointer.version(), file.size());
         String sha256 = file.sha256().toLowerCase(java.util.Locale.ROOT);
         if (pointer.sha256() != null && !pointer.sha256().equalsIgnoreCase(sha256)) {
             throw new PipelineException(FailureReason.CHECKSUM_MISMATCH, "model '" + name + "' version '"
@@ -110,67 +102,13 @@ public final class ModelStore {
         return pointer;
     }
 
-    private void checkSize(String name, String version, long size) {
-        if (size > maxModelBytes) {
-            throw new PipelineException(FailureReason.LIMIT_EXCEEDED, "model '" + name + "' version '" + version
-                    + "' has an ONNX file of " + size + " bytes, more than " + maxModelBytes + " (MAX_MODEL_BYTES)");
-        }
-    }
-
     /**
      * Checks, before any chunk runs, that the pinned version's ONNX file is there, has the manifest's sha256,
      * and declares the inputs and outputs the manifest relies on ({@link OnnxSignature}), without loading ONNX
      * Runtime: one streaming read of the file, done once per version in this process.
      */
     public void checkGraph(ResolvedModel model) {
-        ModelRef ref = model.ref();
-        String id = ref.name() + "/" + ref.version() + "/" + ref.sha256();
-        if (checkedGraphs.contains(id)) {
-            return;
-        }
-        String key = ModelKeys.version(ref.name(), ref.version()) + model.manifest().onnxFile().path();
-        OnnxSignature signature;
-        String actual;
-        try (InputStream in = store.read(key)) {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            DigestInputStream hashing = new DigestInputStream(new BoundedInputStream(in, maxModelBytes, ref), digest);
-            try {
-                signature = OnnxSignature.read(hashing);
-            } catch (OnnxSignature.NotOnnxException e) {
-                hashing.transferTo(java.io.OutputStream.nullOutputStream());
-                actual = HexFormat.of().formatHex(digest.digest());
-                checkSha(ref, key, actual);
-                throw new PipelineException(FailureReason.MODEL_INVALID, "model '" + ref.name() + "' version '"
-                        + ref.version() + "': " + key + " is not an ONNX model (" + e.getMessage() + ")");
-            }
-            hashing.transferTo(java.io.OutputStream.nullOutputStream());
-            actual = HexFormat.of().formatHex(digest.digest());
-        } catch (NoSuchKeyException e) {
-            throw new PipelineException(FailureReason.MODEL_FILE_MISSING, "model '" + ref.name() + "' version '"
-                    + ref.version() + "' has no file at " + key);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        checkSha(ref, key, actual);
-        checkSignature(signature, model.manifest(), "model '" + ref.name() + "' version '" + ref.version() + "'");
-        checkedGraphs.add(id);
-    }
-
-    private static void checkSha(ModelRef ref, String key, String actual) {
-        if (!actual.equalsIgnoreCase(ref.sha256())) {
-            throw new PipelineException(FailureReason.CHECKSUM_MISMATCH, "model '" + ref.name() + "' version '"
-                    + ref.version() + "': " + key + " has sha256 " + actual + " but the manifest says " + ref.sha256());
-        }
-    }
-
-    /** MODEL_INVALID naming every way the graph disagrees with the manifest, if it does. */
-    static void checkSignature(OnnxSignature signature, ModelManifest manifest, String what) {
-        java.util.List<String> problems = signature.problemsWith(manifest);
-        if (!problems.isEmpty()) {
-            throw new PipelineException(FailureReason.MODEL_INVALID, what + ": " + String.join("; ", problems));
-        }
+        files.checkGraph(model);
     }
 
     private ModelManifest readManifest(String name, String version) {
@@ -195,42 +133,7 @@ public final class ModelStore {
      * Whatever the plan says, the file is kept under the cache directory: its name is the checked sha256.
      */
     public Path fetch(ModelRef ref, ModelManifest manifest) {
-        manifest.validated();
-        if (!ModelNames.isValidName(ref.name()) || !ModelNames.isValidName(ref.version())
-                || !ModelNames.isValidSha256(ref.sha256())) {
-            throw new PipelineException(FailureReason.MODEL_INVALID, "the job pins model '"
-                    + ModelNames.printable(String.valueOf(ref.name())) + "' version '"
-                    + ModelNames.printable(String.valueOf(ref.version())) + "' sha256 '"
-                    + ModelNames.printable(String.valueOf(ref.sha256())) + "', which is not a valid name, version and sha256");
-        }
-        Path cached = cacheDir.resolve(ref.name()).resolve(ref.sha256().toLowerCase(java.util.Locale.ROOT) + ".onnx").normalize();
-        if (!cached.startsWith(cacheDir)) {
-            throw new IllegalStateException("a cache path outside the cache directory: " + cached);
-        }
-        if (Files.isRegularFile(cached)) {
-            return cached;
-        }
-        String key = ModelKeys.version(ref.name(), ref.version()) + manifest.onnxFile().path();
-        try {
-            Files.createDirectories(cached.getParent());
-            Path partial = Files.createTempFile(cached.getParent(), ref.sha256(), ".part");
-            try {
-                String actual;
-                try (InputStream in = store.read(key)) {
-                    actual = copyAndHash(new BoundedInputStream(in, maxModelBytes, ref), partial);
-                }
-                checkSha(ref, key, actual);
-                Files.move(partial, cached, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                return cached;
-            } finally {
-                Files.deleteIfExists(partial);
-            }
-        } catch (NoSuchKeyException e) {
-            throw new PipelineException(FailureReason.MODEL_FILE_MISSING, "model '" + ref.name() + "' version '"
-                    + ref.version() + "' has no file at " + key);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return files.fetch(ref, manifest);
     }
 
     /**
@@ -239,61 +142,7 @@ public final class ModelStore {
      * A cached copy that no longer matches is fetched again.
      */
     public byte[] loadVerified(ModelRef ref, ModelManifest manifest) {
-        for (int attempt = 0; ; attempt++) {
-            Path file = fetch(ref, manifest);
-            try {
-                if (Files.size(file) > maxModelBytes) {
-                    checkSize(ref.name(), ref.version(), Files.size(file));
-                }
-                byte[] bytes = Files.readAllBytes(file);
-                String actual = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-                if (actual.equalsIgnoreCase(ref.sha256())) {
-                    return bytes;
-                }
-                Files.deleteIfExists(file);
-                if (attempt > 0) {
-                    checkSha(ref, file.toString(), actual);
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-    }
-
-    /** A model file's bytes, ending LIMIT_EXCEEDED once more than the limit have been read. */
-    private final class BoundedInputStream extends java.io.FilterInputStream {
-        private final long limit;
-        private final ModelRef ref;
-        private long read;
-
-        BoundedInputStream(InputStream in, long limit, ModelRef ref) {
-            super(in);
-            this.limit = limit;
-            this.ref = ref;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            count(b < 0 ? 0 : 1);
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            count(Math.max(n, 0));
-            return n;
-        }
-
-        private void count(int n) {
-            read += n;
-            if (read > limit) {
-                checkSize(ref.name(), ref.version(), read);
-            }
-        }
+        return files.loadVerified(ref, manifest);
     }
 
     /** Names of the models in the bucket (those with a current version or any published one), sorted. */
@@ -356,12 +205,12 @@ public final class ModelStore {
     public ModelRef publish(Path onnxFile, ModelManifest manifest) {
         manifest.validated();
         try {
-            checkSize(manifest.name(), manifest.version(), Files.size(onnxFile));
+            files.checkSize(manifest.name(), manifest.version(), Files.size(onnxFile));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        checkSignature(signatureOf(onnxFile), manifest, onnxFile.toString());
-        String sha256 = sha256(onnxFile);
+        OnnxSignature.of(onnxFile).requireUsableWith(manifest, onnxFile.toString());
+        String sha256 = ModelFiles.sha256(onnxFile);
         ModelManifest.ModelFile file = manifest.onnxFile();
         if (!file.sha256().equalsIgnoreCase(sha256)) {
             throw new PipelineException(FailureReason.CHECKSUM_MISMATCH, onnxFile + " has sha256 " + sha256
@@ -371,17 +220,6 @@ public final class ModelStore {
         store.write(prefix + file.path(), onnxFile);
         store.write(prefix + ModelManifest.MANIFEST_FILE, JsonCodec.writePretty(manifest));
         return new ModelRef(manifest.name(), manifest.version(), sha256);
-    }
-
-    /** The inputs and outputs a local ONNX file declares; MODEL_INVALID if it is not an ONNX model. */
-    public static OnnxSignature signatureOf(Path onnxFile) {
-        try (InputStream in = Files.newInputStream(onnxFile)) {
-            return OnnxSignature.read(new java.io.BufferedInputStream(in, 1 << 16));
-        } catch (OnnxSignature.NotOnnxException e) {
-            throw new PipelineException(FailureReason.MODEL_INVALID, onnxFile + " is not an ONNX model (" + e.getMessage() + ")");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /** Makes a published version current; jobs started before keep the version they pinned. */
@@ -412,7 +250,7 @@ public final class ModelStore {
     /** A model folder on local disk. */
     public record LocalModel(Path onnxFile, ModelManifest manifest) {
         public ModelRef verifiedRef() {
-            String actual = sha256(onnxFile);
+            String actual = ModelFiles.sha256(onnxFile);
             if (!actual.equalsIgnoreCase(manifest.onnxFile().sha256())) {
                 throw new PipelineException(FailureReason.CHECKSUM_MISMATCH, onnxFile + " has sha256 " + actual
                         + " but its manifest says " + manifest.onnxFile().sha256());
@@ -430,29 +268,5 @@ public final class ModelStore {
                     + at.getColumnNr() + ")");
         }
         return cause.getMessage();
-    }
-
-    static String sha256(Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            return copyAndHash(in, null);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String copyAndHash(InputStream in, Path target) throws IOException {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            try (DigestInputStream hashing = new DigestInputStream(in, digest)) {
-                if (target == null) {
-                    hashing.transferTo(java.io.OutputStream.nullOutputStream());
-                } else {
-                    Files.copy(hashing, target, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

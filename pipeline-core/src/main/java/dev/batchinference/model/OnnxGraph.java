@@ -103,7 +103,7 @@ public record OnnxGraph(String inputName, long featureCount, String probabilitie
                 : Map.of("label", labelOutput, "probabilities", probabilitiesOutput);
         List<Object> shape = new ArrayList<>(List.of("batch", featureCount));
         return new ModelManifest(name, version, "onnxruntime",
-                List.of(new ModelManifest.ModelFile(ModelManifest.MODEL_FILE, ModelStore.sha256(onnxFile), size)),
+                List.of(new ModelManifest.ModelFile(ModelManifest.MODEL_FILE, ModelFiles.sha256(onnxFile), size)),
                 new ModelManifest.TensorSpec(inputName, shape, inputType), List.copyOf(features), outputs,
                 List.copyOf(classNames), createdAt.toString()).validated();
     }

@@ -1,7 +1,17 @@
 package dev.batchinference.model;
 
+import static dev.batchinference.model.ProtobufWire.LENGTH_DELIMITED;
+import static dev.batchinference.model.ProtobufWire.VARINT;
+import static dev.batchinference.model.ProtobufWire.tag;
+
+import dev.batchinference.failure.FailureReason;
+import dev.batchinference.failure.PipelineException;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -15,9 +25,7 @@ import java.util.Set;
  * <p>Only the fields of {@code onnx.proto} it needs are read (ModelProto.graph; GraphProto's input, output
  * and the names of its initializers; a ValueInfoProto's name and tensor type); everything else is
  * skipped as it streams past (read, not seeked over, so a digest of the stream sees every byte), and a file
- * of any size is read in constant memory. Written by hand against protobuf's wire format ({@link Wire}):
- * ONNX publishes no Java bindings, and protobuf-java, whose reader would do, adds about 5 MB to every
- * function's package (ingest's is within its budget only without it) for five field numbers.
+ * of any size is read in constant memory. The wire format is {@link ProtobufWire}'s.
  */
 public record OnnxSignature(List<Tensor> inputs, List<Tensor> outputs) {
     /** ONNX's TensorProto.DataType numbers the pipeline names. */
@@ -97,13 +105,13 @@ public record OnnxSignature(List<Tensor> inputs, List<Tensor> outputs) {
      * bytes are not a protobuf message holding a graph.
      */
     public static OnnxSignature read(InputStream onnx) throws IOException {
-        Wire in = new Wire(onnx);
+        ProtobufWire in = new ProtobufWire(onnx);
         List<Tensor> inputs = new ArrayList<>();
         List<Tensor> outputs = new ArrayList<>();
         Set<String> initializers = new HashSet<>();
         boolean graph = false;
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-            if (tag == tag(7, Wire.LENGTH_DELIMITED)) {
+            if (tag == tag(7, LENGTH_DELIMITED)) {
                 long outer = in.pushLimit();
                 readGraph(in, inputs, outputs, initializers);
                 in.popLimit(outer);
@@ -119,11 +127,22 @@ public record OnnxSignature(List<Tensor> inputs, List<Tensor> outputs) {
         return new OnnxSignature(inputs.stream().filter(t -> !initializers.contains(t.name())).toList(), List.copyOf(outputs));
     }
 
-    private static void readGraph(Wire in, List<Tensor> inputs, List<Tensor> outputs, Set<String> initializers)
+    /** The inputs and outputs a local ONNX file declares; MODEL_INVALID if it is not an ONNX model. */
+    public static OnnxSignature of(Path onnxFile) {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(onnxFile), 1 << 16)) {
+            return read(in);
+        } catch (NotOnnxException e) {
+            throw new PipelineException(FailureReason.MODEL_INVALID, onnxFile + " is not an ONNX model (" + e.getMessage() + ")");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void readGraph(ProtobufWire in, List<Tensor> inputs, List<Tensor> outputs, Set<String> initializers)
             throws IOException {
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
             int field = tag >>> 3;
-            if ((tag & 7) != Wire.LENGTH_DELIMITED || (field != 5 && field != 11 && field != 12)) {
+            if ((tag & 7) != LENGTH_DELIMITED || (field != 5 && field != 11 && field != 12)) {
                 in.skipField(tag);
                 continue;
             }
@@ -141,10 +160,10 @@ public record OnnxSignature(List<Tensor> inputs, List<Tensor> outputs) {
     }
 
     /** TensorProto.name is field 8; its data (often most of the file) is skipped. */
-    private static String tensorProtoName(Wire in) throws IOException {
+    private static String tensorProtoName(ProtobufWire in) throws IOException {
         String name = null;
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-            if (tag == tag(8, Wire.LENGTH_DELIMITED)) {
+            if (tag == tag(8, LENGTH_DELIMITED)) {
                 name = in.readString();
             } else {
                 in.skipField(tag);
@@ -154,17 +173,17 @@ public record OnnxSignature(List<Tensor> inputs, List<Tensor> outputs) {
     }
 
     /** ValueInfoProto: name (1), type (2: TypeProto, whose field 1 is a tensor type). */
-    private static Tensor valueInfo(Wire in) throws IOException {
+    private static Tensor valueInfo(ProtobufWire in) throws IOException {
         String name = "";
         int elementType = 0;
         long[] shape = null;
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-            if (tag == tag(1, Wire.LENGTH_DELIMITED)) {
+            if (tag == tag(1, LENGTH_DELIMITED)) {
                 name = in.readString();
-            } else if (tag == tag(2, Wire.LENGTH_DELIMITED)) {
+            } else if (tag == tag(2, LENGTH_DELIMITED)) {
                 long typeOuter = in.pushLimit();
                 for (int t = in.readTag(); t != 0; t = in.readTag()) {
-                    if (t == tag(1, Wire.LENGTH_DELIMITED)) {
+                    if (t == tag(1, LENGTH_DELIMITED)) {
                         long tensorOuter = in.pushLimit();
                         long[][] shapeOut = {null};
                         elementType = tensorType(in, shapeOut);
@@ -183,20 +202,20 @@ public record OnnxSignature(List<Tensor> inputs, List<Tensor> outputs) {
     }
 
     /** TypeProto.Tensor: elem_type (1), shape (2: TensorShapeProto of dims, each dim_value (1) or dim_param (2)). */
-    private static int tensorType(Wire in, long[][] shapeOut) throws IOException {
+    private static int tensorType(ProtobufWire in, long[][] shapeOut) throws IOException {
         int elementType = 0;
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-            if (tag == tag(1, Wire.VARINT)) {
+            if (tag == tag(1, VARINT)) {
                 elementType = (int) in.readVarint();
-            } else if (tag == tag(2, Wire.LENGTH_DELIMITED)) {
+            } else if (tag == tag(2, LENGTH_DELIMITED)) {
                 long shapeOuter = in.pushLimit();
                 List<Long> dims = new ArrayList<>();
                 for (int t = in.readTag(); t != 0; t = in.readTag()) {
-                    if (t == tag(1, Wire.LENGTH_DELIMITED)) {
+                    if (t == tag(1, LENGTH_DELIMITED)) {
                         long dimOuter = in.pushLimit();
                         long value = -1;
                         for (int d = in.readTag(); d != 0; d = in.readTag()) {
-                            if (d == tag(1, Wire.VARINT)) {
+                            if (d == tag(1, VARINT)) {
                                 value = in.readVarint();
                             } else {
                                 in.skipField(d);
@@ -217,141 +236,17 @@ public record OnnxSignature(List<Tensor> inputs, List<Tensor> outputs) {
         return elementType == 0 ? -1 : elementType;
     }
 
-    /**
-     * Protobuf's wire format, as much as reading a message needs: tags, varints, length-delimited fields
-     * read within a limit, and every other field read past.
-     */
-    private static final class Wire {
-        static final int VARINT = 0;
-        static final int FIXED64 = 1;
-        static final int LENGTH_DELIMITED = 2;
-        static final int FIXED32 = 5;
-
-        private final InputStream in;
-        private final byte[] scratch = new byte[8192];
-        private long position;
-        private long limit = Long.MAX_VALUE;
-
-        Wire(InputStream in) {
-            this.in = in;
-        }
-
-        /** The next field's tag, or 0 at the end of the current message (its limit, or the end of the stream). */
-        int readTag() throws IOException {
-            if (position >= limit) {
-                return 0;
-            }
-            int first = in.read();
-            if (first < 0) {
-                if (limit != Long.MAX_VALUE) {
-                    throw new NotOnnxException("truncated: a message ends before its length");
-                }
-                return 0;
-            }
-            position++;
-            long tag = continueVarint(first);
-            if (tag >>> 3 == 0 || tag > Integer.MAX_VALUE) {
-                throw new NotOnnxException("not protobuf: a field numbered 0 at byte " + position);
-            }
-            return (int) tag;
-        }
-
-        long readVarint() throws IOException {
-            return continueVarint(readByte());
-        }
-
-        private long continueVarint(int first) throws IOException {
-            long value = first & 0x7f;
-            int b = first;
-            for (int shift = 7; (b & 0x80) != 0; shift += 7) {
-                if (shift > 63) {
-                    throw new NotOnnxException("not protobuf: a varint longer than ten bytes at byte " + position);
-                }
-                b = readByte();
-                value |= (long) (b & 0x7f) << shift;
-            }
-            return value;
-        }
-
-        private int readByte() throws IOException {
-            if (position >= limit) {
-                throw new NotOnnxException("truncated: a field runs past its message");
-            }
-            int b = in.read();
-            if (b < 0) {
-                throw new NotOnnxException("truncated at byte " + position);
-            }
-            position++;
-            return b;
-        }
-
-        /** Reads a length and makes the field it prefixes the current message; returns the limit to restore. */
-        long pushLimit() throws IOException {
-            long length = readVarint();
-            if (length < 0 || length > limit - position) {
-                throw new NotOnnxException("not protobuf: a field of " + length + " bytes runs past its message");
-            }
-            long outer = limit;
-            limit = position + length;
-            return outer;
-        }
-
-        /** Reads what is left of the current message and restores the outer one's limit. */
-        void popLimit(long outer) throws IOException {
-            skip(limit - position);
-            limit = outer;
-        }
-
-        String readString() throws IOException {
-            long length = readVarint();
-            if (length < 0 || length > limit - position || length > 1 << 20) {
-                throw new NotOnnxException("not protobuf: a name of " + length + " bytes");
-            }
-            byte[] bytes = in.readNBytes((int) length);
-            if (bytes.length != length) {
-                throw new NotOnnxException("truncated at byte " + position);
-            }
-            position += length;
-            return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
-        }
-
-        void skipField(int tag) throws IOException {
-            switch (tag & 7) {
-                case VARINT -> readVarint();
-                case FIXED64 -> skip(8);
-                case FIXED32 -> skip(4);
-                case LENGTH_DELIMITED -> {
-                    long length = readVarint();
-                    if (length < 0 || length > limit - position) {
-                        throw new NotOnnxException("not protobuf: a field of " + length + " bytes runs past its message");
-                    }
-                    skip(length);
-                }
-                default -> throw new NotOnnxException("not protobuf: wire type " + (tag & 7) + " at byte " + position);
-            }
-        }
-
-        /** Reads past {@code n} bytes (read rather than skipped, so that a digest of the stream sees them). */
-        private void skip(long n) throws IOException {
-            while (n > 0) {
-                int read = in.read(scratch, 0, (int) Math.min(scratch.length, n));
-                if (read < 0) {
-                    throw new NotOnnxException("truncated at byte " + position);
-                }
-                position += read;
-                n -= read;
-            }
-        }
-    }
-
-    /** A field's tag as it is encoded: its number and wire type (protobuf's own helper is not public). */
-    private static int tag(int field, int wireType) {
-        return field << 3 | wireType;
-    }
-
     /** The declared output of this name, or null. */
     public Tensor output(String name) {
         return outputs.stream().filter(t -> t.name().equals(name)).findFirst().orElse(null);
+    }
+
+    /** MODEL_INVALID naming {@code what} and every way this graph disagrees with {@code manifest}, if it does. */
+    public void requireUsableWith(ModelManifest manifest, String what) {
+        List<String> problems = problemsWith(manifest);
+        if (!problems.isEmpty()) {
+            throw new PipelineException(FailureReason.MODEL_INVALID, what + ": " + String.join("; ", problems));
+        }
     }
 
     /**

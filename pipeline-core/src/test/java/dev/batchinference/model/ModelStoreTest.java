@@ -99,8 +99,8 @@ class ModelStoreTest {
 
     @Test
     void theSignatureIsReadFromTheProtobufWithoutOnnxRuntime() throws IOException {
-        OnnxSignature iris = ModelStore.signatureOf(Samples.model("iris").resolve("model.onnx"));
-        OnnxSignature doubles = ModelStore.signatureOf(Samples.root().resolve("test-models/float64-probabilities/model.onnx"));
+        OnnxSignature iris = OnnxSignature.of(Samples.model("iris").resolve("model.onnx"));
+        OnnxSignature doubles = OnnxSignature.of(Samples.root().resolve("test-models/float64-probabilities/model.onnx"));
 
         assertThat(iris.inputs()).containsExactly(new OnnxSignature.Tensor("features", OnnxSignature.FLOAT, new long[] {-1, 4}));
         assertThat(iris.outputs()).containsExactly(
@@ -108,7 +108,7 @@ class ModelStoreTest {
                 new OnnxSignature.Tensor("probabilities", OnnxSignature.FLOAT, new long[] {-1, 3}));
         assertThat(doubles.output("probabilities").elementType()).isEqualTo(OnnxSignature.DOUBLE);
         assertThat(iris.problemsWith(ModelStore.readLocal(Samples.model("iris")).manifest())).isEmpty();
-        assertRefused(() -> ModelStore.signatureOf(Samples.data("iris.csv")), FailureReason.MODEL_INVALID,
+        assertRefused(() -> OnnxSignature.of(Samples.data("iris.csv")), FailureReason.MODEL_INVALID,
                 "is not an ONNX model");
         assertThat(List.of(iris.inputs().get(0).shapeText())).containsExactly("[?, 4]");
     }

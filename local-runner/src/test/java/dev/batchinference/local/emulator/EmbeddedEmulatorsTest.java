@@ -118,36 +118,6 @@ class EmbeddedEmulatorsTest {
     }
 
     @Test
-    void sqsRequestsUnsignedOrSignedWithTheWrongKeyAreRefusedAsS3RefusesThem() throws Exception {
-        String queueUrl = sqsClient.createQueue(b -> b.queueName("guarded")).queueUrl();
-        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-        java.net.http.HttpResponse<String> anonymous = http.send(java.net.http.HttpRequest.newBuilder(sqs.endpoint().resolve("/"))
-                        .header("Content-Type", "application/x-amz-json-1.0")
-                        .header("X-Amz-Target", "AmazonSQS.ListQueues")
-                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
-        java.net.http.HttpResponse<String> queryProtocol = http.send(java.net.http.HttpRequest.newBuilder(
-                        java.net.URI.create(queueUrl + "?Action=SendMessage&MessageBody=hello")).GET().build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
-
-        assertThat(anonymous.statusCode()).isEqualTo(403);
-        assertThat(anonymous.body()).contains("InvalidClientTokenId").contains("not signed");
-        assertThat(queryProtocol.statusCode()).isEqualTo(403);
-        for (String[] keys : new String[][] {{sqs.accessKey(), "not-the-secret"}, {"someone-else", sqs.secretKey()}}) {
-            try (SqsClient intruder = sqsClientFor(sqs, keys[0], keys[1])) {
-                assertThatThrownBy(intruder::listQueues).isInstanceOfSatisfying(
-                        software.amazon.awssdk.services.sqs.model.SqsException.class,
-                        e -> assertThat(e.statusCode()).isEqualTo(403));
-                assertThatThrownBy(() -> intruder.sendMessage(b -> b.queueUrl(queueUrl).messageBody("x")))
-                        .isInstanceOf(software.amazon.awssdk.services.sqs.model.SqsException.class);
-            }
-        }
-        assertThat(sqsClient.receiveMessage(b -> b.queueUrl(queueUrl)).messages()).as("nothing got through").isEmpty();
-        assertThat(java.net.URI.create(queueUrl).getPort()).as("queue URLs name the checked endpoint")
-                .isEqualTo(sqs.endpoint().getPort());
-    }
-
-    @Test
     void putGetRangeAndHead() {
         put(s3Client, "data", "a/hello.txt", "0123456789abcdef");
 
