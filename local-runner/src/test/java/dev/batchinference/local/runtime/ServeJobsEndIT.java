@@ -20,12 +20,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A {@code serve} restarted after its writer stopped in the middle of a collation (Ctrl-C, a crash, a kill) takes
- * the job's collation lock over at once, although the lock is well within its 900 s lease: the owner id names a
- * process that has ended. The job ends with every row once. A lock of a live writer, or of a writer that is not
- * a local runtime's, is left to its lease.
+ * Jobs on {@code serve}'s embedded S3 end, whatever stops them. A {@code serve} restarted after its writer stopped
+ * in the middle of a collation (Ctrl-C, a crash, a kill) takes the job's collation lock over at once, although the
+ * lock is well within its 900 s lease: the owner id names a process that has ended. The job ends with every row
+ * once. A lock of a live writer, or of a writer that is not a local runtime's, is left to its lease. And an input
+ * whose name the local store takes but its outputs' names would not (another client's upload; {@code run} and
+ * {@code submit} refuse such a file) ends FAILED at once rather than retried for ever.
  */
-class ServeRestartIT {
+class ServeJobsEndIT {
     private static final Duration TIMEOUT = Duration.ofMinutes(2);
     private static final ChunkLimits CHUNKS = new ChunkLimits(40, Long.MAX_VALUE);
 
@@ -96,6 +98,24 @@ class ServeRestartIT {
             assertThat(StoppedWriters.releaseLocks(store, emulators.s3())).containsExactly(ended);
             assertThat(StoppedWriters.releaseLocks(store, java.net.URI.create("https://s3.example.com")))
                     .as("an endpoint other machines may share: nothing is judged").isEmpty();
+        }
+    }
+
+    @Test
+    void anInputNamedTooLongForItsOutputsEndsFailedWithItsEndUnderJobs() throws Exception {
+        try (EmbeddedEmulators emulators = EmbeddedEmulators.start(data);
+             LocalPipeline pipeline = LocalPipeline.start(LocalPipeline.Options.defaults(), emulators)) {
+            pipeline.publishModel(Samples.model("iris"));
+            // 212 bytes: a file name the local store keeps (up to 218), but not with .predictions.csv after it
+            String key = "incoming/iris/" + "n".repeat(208) + ".csv";
+            pipeline.put(key, Samples.data("iris.csv"));
+
+            JobSummary summary = pipeline.awaitEnd(pipeline.jobIdFor(key), TIMEOUT).orElseThrow();
+
+            assertThat(summary.state()).isEqualTo(JobState.FAILED);
+            assertThat(summary.reason()).isEqualTo(dev.batchinference.failure.FailureReason.LIMIT_EXCEEDED);
+            assertThat(summary.message()).contains("more than the 218 a file name may have");
+            assertThat(pipeline.store().list("output/")).as("no output could be named").isEmpty();
         }
     }
 
