@@ -46,6 +46,7 @@ public record PipelineConfig(
     public static final String INFERENCE_BATCH_ROWS = "INFERENCE_BATCH_ROWS";
     public static final String MODEL_CACHE_DIR = "MODEL_CACHE_DIR";
     public static final String COLLATE_LEASE_SECONDS = "COLLATE_LEASE_SECONDS";
+    public static final String COLLATE_MAX_ATTEMPTS = "COLLATE_MAX_ATTEMPTS";
     public static final String STALLED_JOB_SECONDS = "STALLED_JOB_SECONDS";
     public static final String CSV_DELIMITER = "CSV_DELIMITER";
     public static final String OUTPUT_FORMAT = "OUTPUT_FORMAT";
@@ -66,7 +67,7 @@ public record PipelineConfig(
             ENDPOINT, S3_ENDPOINT, SQS_ENDPOINT, REGION, CHUNK_MAX_ROWS, CHUNK_MAX_BYTES, INFERENCE_BATCH_ROWS, MODEL_CACHE_DIR,
             COLLATE_LEASE_SECONDS, STALLED_JOB_SECONDS, CSV_DELIMITER, OUTPUT_FORMAT, PARQUET_COMPRESSION, FEATURE_COLUMNS, PASS_THROUGH,
             MAX_REJECTED_PERCENT, MAX_REJECTED_ROWS, MAX_RECORD_BYTES, MAX_UNCOMPRESSED_BYTES, MAX_ROW_GROUP_BYTES,
-            MAX_COMPRESSION_RATIO, MAX_CHUNKS_PER_JOB, MAX_MODEL_BYTES);
+            MAX_COMPRESSION_RATIO, MAX_CHUNKS_PER_JOB, MAX_MODEL_BYTES, COLLATE_MAX_ATTEMPTS);
 
     public static final long DEFAULT_CHUNK_MAX_ROWS = ChunkLimits.DEFAULT_MAX_ROWS;
     public static final long DEFAULT_CHUNK_MAX_BYTES = ChunkLimits.DEFAULT_MAX_BYTES;
@@ -117,11 +118,12 @@ public record PipelineConfig(
      * What a deployment tolerates and allows: rejected rows (a percentage of the rows and/or a count,
      * like Step Functions' ToleratedFailurePercentage/Count; above either the job ends FAILED with
      * ERROR_THRESHOLD), and safety limits on inputs and models, so that a pathological file ends FAILED
-     * with LIMIT_EXCEEDED within seconds instead of exhausting memory, disk or the function's time.
+     * with LIMIT_EXCEEDED within seconds instead of exhausting memory, disk or the function's time; and how
+     * many times collating a job may fail before it ends FAILED with OUTPUT_WRITE_FAILED.
      */
     public record Limits(double maxRejectedPercent, long maxRejectedRows, long maxRecordBytes,
                          long maxUncompressedBytes, long maxRowGroupBytes, long maxCompressionRatio,
-                         long maxChunksPerJob, long maxModelBytes) {
+                         long maxChunksPerJob, long maxModelBytes, int maxCollateAttempts) {
         public static final double DEFAULT_MAX_REJECTED_PERCENT = 5.0;
         public static final long DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
         /**
@@ -136,12 +138,19 @@ public record PipelineConfig(
         public static final long DEFAULT_MAX_CHUNKS_PER_JOB = 10_000;
         /** 256 MiB, as {@code ModelStore}'s own default: a worker holds the file in memory to load what it verified. */
         public static final long DEFAULT_MAX_MODEL_BYTES = 256L * 1024 * 1024;
+        /**
+         * Collations of one job that may fail (a write refused, a writer that did not finish) before the next ends
+         * it OUTPUT_WRITE_FAILED: the SDK has already retried each request, and a results message comes back
+         * only after the queue's visibility timeout (15 minutes on AWS), so three are 45 minutes of trying.
+         */
+        public static final int DEFAULT_MAX_COLLATE_ATTEMPTS = 3;
 
         /** The limits as before the compression ratio, chunk count and model size had their own. */
         public Limits(double maxRejectedPercent, long maxRejectedRows, long maxRecordBytes, long maxUncompressedBytes,
                       long maxRowGroupBytes) {
             this(maxRejectedPercent, maxRejectedRows, maxRecordBytes, maxUncompressedBytes, maxRowGroupBytes,
-                    DEFAULT_MAX_COMPRESSION_RATIO, DEFAULT_MAX_CHUNKS_PER_JOB, DEFAULT_MAX_MODEL_BYTES);
+                    DEFAULT_MAX_COMPRESSION_RATIO, DEFAULT_MAX_CHUNKS_PER_JOB, DEFAULT_MAX_MODEL_BYTES,
+                    DEFAULT_MAX_COLLATE_ATTEMPTS);
         }
 
         public static Limits defaults() {
@@ -152,27 +161,32 @@ public record PipelineConfig(
         /** Tolerates every rejected row: the job succeeds whatever the rows hold. */
         public Limits toleratingAllRejections() {
             return new Limits(100.0, Long.MAX_VALUE, maxRecordBytes, maxUncompressedBytes, maxRowGroupBytes,
-                    maxCompressionRatio, maxChunksPerJob, maxModelBytes);
+                    maxCompressionRatio, maxChunksPerJob, maxModelBytes, maxCollateAttempts);
         }
 
         public Limits withMaxRecordBytes(long bytes) {
             return new Limits(maxRejectedPercent, maxRejectedRows, bytes, maxUncompressedBytes, maxRowGroupBytes,
-                    maxCompressionRatio, maxChunksPerJob, maxModelBytes);
+                    maxCompressionRatio, maxChunksPerJob, maxModelBytes, maxCollateAttempts);
         }
 
         public Limits withMaxUncompressedBytes(long bytes) {
             return new Limits(maxRejectedPercent, maxRejectedRows, maxRecordBytes, bytes, maxRowGroupBytes,
-                    maxCompressionRatio, maxChunksPerJob, maxModelBytes);
+                    maxCompressionRatio, maxChunksPerJob, maxModelBytes, maxCollateAttempts);
         }
 
         public Limits withMaxChunksPerJob(long chunks) {
             return new Limits(maxRejectedPercent, maxRejectedRows, maxRecordBytes, maxUncompressedBytes, maxRowGroupBytes,
-                    maxCompressionRatio, chunks, maxModelBytes);
+                    maxCompressionRatio, chunks, maxModelBytes, maxCollateAttempts);
         }
 
         public Limits withMaxModelBytes(long bytes) {
             return new Limits(maxRejectedPercent, maxRejectedRows, maxRecordBytes, maxUncompressedBytes, maxRowGroupBytes,
-                    maxCompressionRatio, maxChunksPerJob, bytes);
+                    maxCompressionRatio, maxChunksPerJob, bytes, maxCollateAttempts);
+        }
+
+        public Limits withMaxCollateAttempts(int attempts) {
+            return new Limits(maxRejectedPercent, maxRejectedRows, maxRecordBytes, maxUncompressedBytes, maxRowGroupBytes,
+                    maxCompressionRatio, maxChunksPerJob, maxModelBytes, attempts);
         }
 
         /** Whether {@code rejected} of {@code rows} rows is more than this deployment tolerates. */
@@ -201,7 +215,8 @@ public record PipelineConfig(
                     number(env, MAX_ROW_GROUP_BYTES, DEFAULT_MAX_ROW_GROUP_BYTES),
                     number(env, MAX_COMPRESSION_RATIO, DEFAULT_MAX_COMPRESSION_RATIO),
                     number(env, MAX_CHUNKS_PER_JOB, DEFAULT_MAX_CHUNKS_PER_JOB),
-                    number(env, MAX_MODEL_BYTES, DEFAULT_MAX_MODEL_BYTES));
+                    number(env, MAX_MODEL_BYTES, DEFAULT_MAX_MODEL_BYTES),
+                    (int) Math.min(Integer.MAX_VALUE, number(env, COLLATE_MAX_ATTEMPTS, DEFAULT_MAX_COLLATE_ATTEMPTS)));
         }
 
         private static long count(Map<String, String> env, String name) {

@@ -30,8 +30,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class JobRedriver {
     private static final Logger LOG = LoggerFactory.getLogger(JobRedriver.class);
-    /** Failures a redrive can cure: the input and model were fine, a chunk's run was not. */
-    private static final Set<FailureReason> REDRIVABLE = Set.of(FailureReason.CHUNK_FAILED, FailureReason.STALLED);
+    /**
+     * Failures a redrive can cure: the input and model were fine, a chunk's run was not, or the outputs could not be
+     * written (once whatever refused them is fixed).
+     */
+    private static final Set<FailureReason> REDRIVABLE = Set.of(FailureReason.CHUNK_FAILED, FailureReason.STALLED,
+            FailureReason.OUTPUT_WRITE_FAILED);
 
     private final ObjectStore store;
     private final JobStore jobs;
@@ -97,7 +101,8 @@ public final class JobRedriver {
     }
 
     /**
-     * A user's redrive of a job that FAILED because a chunk ran out of retries or the job stalled: its end
+     * A user's redrive of a job that FAILED because a chunk ran out of retries, the job stalled or its outputs could
+     * not be written: its end
      * is undone (terminal record and collation lock removed) and only its unfinished chunks run again.
      */
     public Redrive redriveFailed(String jobId) {

@@ -34,5 +34,11 @@ public enum FailureReason {
      */
     ROWS_UNACCOUNTED,
     /** The input's key has an empty, {@code .} or {@code ..} path segment, which file systems read as another path. */
-    INVALID_KEY
+    INVALID_KEY,
+    /**
+     * The job's outputs could not be written: collating it failed {@code COLLATE_MAX_ATTEMPTS} times (a write
+     * refused, a key the store will not take, a store error, a writer that never finished). The message names the
+     * key and the error of the last attempt.
+     */
+    OUTPUT_WRITE_FAILED
 }

@@ -10,13 +10,10 @@ import dev.batchinference.job.JobPlan;
 import dev.batchinference.job.JobState;
 import dev.batchinference.job.JobStore;
 import dev.batchinference.job.JobSummary;
+import dev.batchinference.job.KeyLimits;
 import dev.batchinference.job.ResultMessage;
 import dev.batchinference.json.JsonCodec;
-import dev.batchinference.storage.NoSuchKeyException;
 import dev.batchinference.storage.ObjectStore;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,6 +27,8 @@ import org.slf4j.LoggerFactory;
  * the parts in input order and writes the summary. A job's end is decided once:
  * one writer at a time holds the job's collation lock (an S3 conditional write), and the terminal record
  * is itself written only if absent. A failed chunk or a rejected job ends the job FAILED the same way.
+ * Collating a job is attempted at most {@code COLLATE_MAX_ATTEMPTS} times ({@link CollationLock} counts them):
+ * an output that cannot be written ends the job FAILED with OUTPUT_WRITE_FAILED, never a retry without end.
  */
 public final class JobCollator {
     private static final Logger LOG = LoggerFactory.getLogger(JobCollator.class);
@@ -37,10 +36,9 @@ public final class JobCollator {
     private final ObjectStore store;
     private final JobStore jobs;
     private final JobOutputs outputs;
-    private final Duration lease;
     private final Limits limits;
     private final Clock clock;
-    private final String owner;
+    private final CollationLock lock;
 
     /** What became of one message. */
     public enum Outcome { RECORDED, SUCCEEDED, FAILED, ALREADY_ENDED, IGNORED }
@@ -57,10 +55,9 @@ public final class JobCollator {
         this.store = store;
         this.jobs = new JobStore(store);
         this.outputs = new JobOutputs(store);
-        this.lease = lease;
         this.limits = limits;
         this.clock = clock;
-        this.owner = owner;
+        this.lock = new CollationLock(store, lease, clock, owner);
     }
 
     /** Handles a results-queue message, or a chunk task that the work queue dead-lettered. */
@@ -131,37 +128,81 @@ public final class JobCollator {
         if (jobs.terminal(plan.jobId()).isPresent()) {
             return Outcome.ALREADY_ENDED;
         }
-        Optional<CollateLock> holder = acquireLock(plan.jobId());
-        if (holder.isPresent()) {
-            throw new JobBusyException(plan.jobId(), holder.get());
+        CollationLock.Taking taking = lock.take(plan.jobId());
+        if (taking instanceof CollationLock.Busy busy) {
+            throw new JobBusyException(plan.jobId(), busy.holder());
         }
+        CollationLock.Taken attempt = (CollationLock.Taken) taking;
         if (jobs.terminal(plan.jobId()).isPresent()) {
             return Outcome.ALREADY_ENDED; // ended between our check and our lock
         }
-        JobSummary summary;
         boolean superseded = superseded(plan);
+        if (!superseded && attempt.attempt() > limits.maxCollateAttempts()) {
+            return ended(outputsNotWritten(plan, attempt));
+        }
+        JobSummary summary;
         try {
             summary = superseded ? failed(plan, new JobFailure(FailureReason.INPUT_CHANGED, "the input "
                     + plan.input().key() + " was replaced by a newer version while this job ran; that version's job"
                     + " writes the outputs")) : ending.get();
+            if (!superseded) {
+                writeSummary(plan, summary);
+            }
         } catch (RuntimeException e) {
-            releaseLock(plan.jobId());
+            String failure = OutputWriteException.describe(e);
+            LOG.warn("job {}: collation attempt {} of {} failed: {}", plan.jobId(), attempt.attempt(),
+                    limits.maxCollateAttempts(), failure);
+            lock.release(plan.jobId(), failure);
             throw e;
         }
-        String summaryKey = JobKeys.summary(plan.input().key());
-        Optional<String> unwritable = dev.batchinference.job.KeyLimits.problem(summaryKey);
-        if (!superseded && unwritable.isEmpty()) {
-            store.write(summaryKey, JsonCodec.writePretty(summary));
-        } else if (!superseded) {
-            // a name ingest refused as too long: a write would fail on every attempt, so the end is recorded under jobs/ only
-            LOG.warn("job {}: no summary under output/ ({}); its end is in {}", plan.jobId(), unwritable.get(),
-                    JobKeys.terminal(plan.jobId()));
-        }
+        return ended(summary);
+    }
+
+    /** Records the job's end under jobs/, once. */
+    private Outcome ended(JobSummary summary) {
         if (!jobs.writeTerminal(summary)) {
             return Outcome.ALREADY_ENDED;
         }
-        LOG.info("job {} {}{}", plan.jobId(), summary.state(), summary.reason() == null ? "" : " " + summary.reason());
+        LOG.info("job {} {}{}", summary.jobId(), summary.state(), summary.reason() == null ? "" : " " + summary.reason());
         return summary.state() == JobState.SUCCEEDED ? Outcome.SUCCEEDED : Outcome.FAILED;
+    }
+
+    private void writeSummary(JobPlan plan, JobSummary summary) {
+        String summaryKey = JobKeys.summary(plan.input().key());
+        Optional<String> unwritable = KeyLimits.problem(summaryKey);
+        if (unwritable.isPresent()) {
+            // a name ingest refused as too long: a write would fail on every attempt, so the end is recorded under jobs/ only
+            LOG.warn("job {}: no summary under output/ ({}); its end is in {}", plan.jobId(), unwritable.get(),
+                    JobKeys.terminal(plan.jobId()));
+            return;
+        }
+        try {
+            store.write(summaryKey, JsonCodec.writePretty(summary));
+        } catch (RuntimeException e) {
+            throw new OutputWriteException(summaryKey, e);
+        }
+    }
+
+    /**
+     * The end of a job whose collation failed {@code COLLATE_MAX_ATTEMPTS} times: FAILED, saying how the last attempt
+     * failed. Its summary is written under output/ if the store takes it this once (the failure may have been that
+     * very write); the end is recorded under jobs/ either way, where {@code pipeline status} reads it.
+     */
+    private JobSummary outputsNotWritten(JobPlan plan, CollationLock.Taken attempt) {
+        String last = attempt.lastFailure() == null ? "no failure was recorded" : attempt.lastFailure();
+        JobSummary summary = failed(plan, new JobFailure(FailureReason.OUTPUT_WRITE_FAILED, "the outputs could not be"
+                + " written: collating the job failed " + (attempt.attempt() - 1) + " times (COLLATE_MAX_ATTEMPTS="
+                + limits.maxCollateAttempts() + "); the last attempt: " + last + ". Outputs an attempt wrote may be"
+                + " there, but not all of them: fix the cause (the functions' permissions, the bucket policy, the"
+                + " store), then `pipeline redrive " + plan.jobId() + "`"));
+        LOG.error("job {}: {}", plan.jobId(), summary.message());
+        try {
+            writeSummary(plan, summary);
+        } catch (RuntimeException e) {
+            LOG.warn("job {}: its summary could not be written either ({}); its end is in {}", plan.jobId(),
+                    OutputWriteException.describe(e), JobKeys.terminal(plan.jobId()));
+        }
+        return summary;
     }
 
     /**
@@ -173,56 +214,28 @@ public final class JobCollator {
         return now.isPresent() && plan.input().etag() != null && !plan.input().etag().equals(now.get().etag());
     }
 
-    /** Takes the job's lock; empty when this writer holds it, else who does. */
-    private Optional<CollateLock> acquireLock(String jobId) {
-        String key = JobKeys.collateLock(jobId);
-        byte[] lock = JsonCodec.writeBytes(new CollateLock(owner, clock.instant()));
-        if (store.writeIfAbsent(key, lock)) {
-            return Optional.empty();
+    /**
+     * Who holds a job's collation lock and since when (released: since {@link Instant#EPOCH}); how many attempts at
+     * collating the job it has counted, this one included (absent in locks from before they were counted: one); and
+     * how the attempt before this one ended, null for the first.
+     */
+    public record CollateLock(String owner, Instant acquiredAt, Integer attempts, String lastFailure) {
+        public CollateLock(String owner, Instant acquiredAt) {
+            this(owner, acquiredAt, 1, null);
         }
-        Optional<HeldLock> held = readLock(key);
-        if (held.isEmpty()) {
-            return store.writeIfAbsent(key, lock) ? Optional.empty() : readLock(key).map(HeldLock::lock);
-        }
-        CollateLock current = held.get().lock();
-        // ours: an SDK retry of our own conditional write meets our first attempt and gets 412
-        if (current.owner().equals(owner)) {
-            return Optional.empty();
-        }
-        if (current.acquiredAt().plus(lease).isAfter(clock.instant())) {
-            return Optional.of(current);
-        }
-        LOG.warn("job {}: taking over a collation lock held by {} since {}", jobId, current.owner(), current.acquiredAt());
-        // If-Match: of two writers taking over the same stale lock, only one succeeds
-        return store.replaceIfMatch(key, held.get().etag(), lock) ? Optional.empty() : Optional.of(current);
-    }
 
-    /** Hands the lock back after a failed collation, so the next delivery need not wait out the lease. */
-    private void releaseLock(String jobId) {
-        String key = JobKeys.collateLock(jobId);
-        readLock(key).filter(held -> held.lock().owner().equals(owner)).ifPresent(held -> store.replaceIfMatch(key,
-                held.etag(), JsonCodec.writeBytes(new CollateLock(owner + " (released)", Instant.EPOCH))));
-    }
-
-    private record HeldLock(CollateLock lock, String etag) {
-    }
-
-    private Optional<HeldLock> readLock(String key) {
-        Optional<ObjectStore.StoredObject> head = store.head(key);
-        if (head.isEmpty()) {
-            return Optional.empty();
+        int attemptsSoFar() {
+            return attempts == null ? 1 : attempts;
         }
-        try (InputStream in = store.read(key)) {
-            return Optional.of(new HeldLock(JsonCodec.read(in.readAllBytes(), CollateLock.class), head.get().etag()));
-        } catch (NoSuchKeyException e) {
-            return Optional.empty();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
-    /** Who holds a job's collation lock, and since when. */
-    public record CollateLock(String owner, Instant acquiredAt) {
+        /** Handed back after a failure: free to take at once. */
+        boolean released() {
+            return Instant.EPOCH.equals(acquiredAt);
+        }
+
+        CollateLock releasedWith(String releasedOwner, String failure) {
+            return new CollateLock(releasedOwner, Instant.EPOCH, attemptsSoFar(), failure);
+        }
     }
 
     private JobSummary collate(JobPlan plan) {
@@ -249,8 +262,10 @@ public final class JobCollator {
             return summary(plan, JobState.FAILED, failure, chunks, null, errorsKey,
                     Duration.between(started, clock.instant()).toMillis());
         }
-        String outputKey = outputs.writePredictions(plan, chunks);
+        // the errors file first: predictions that appear are never without their errors file, even in a job
+        // whose later writes fail
         String errorsKey = rejected > 0 ? outputs.writeErrors(plan, chunks) : null;
+        String outputKey = outputs.writePredictions(plan, chunks);
         long collateMs = Duration.between(started, clock.instant()).toMillis();
         return summary(plan, JobState.SUCCEEDED, null, chunks, outputKey, errorsKey, collateMs);
     }

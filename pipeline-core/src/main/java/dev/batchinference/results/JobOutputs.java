@@ -21,7 +21,8 @@ import org.apache.commons.csv.CSVRecord;
 /**
  * Writes a finished job's outputs from its chunk parts, in chunk order and bounded memory: the
  * predictions (CSV concatenated, Parquet merged by row groups) and the errors file. Writing them again
- * gives the same bytes, so a collation that died part-way is simply done over.
+ * gives the same bytes, so a collation that died part-way is simply done over. A write that fails says which
+ * output it was ({@link OutputWriteException}).
  */
 final class JobOutputs {
     private final ObjectStore store;
@@ -33,7 +34,11 @@ final class JobOutputs {
     /** Writes the predictions; returns their key. */
     String writePredictions(JobPlan plan, List<ChunkResult> chunks) {
         String outputKey = JobKeys.predictions(plan.input().key(), plan.layout().output());
-        Formats.collate(store, plan, chunks.stream().map(ChunkResult::chunk).toList(), outputKey);
+        try {
+            Formats.collate(store, plan, chunks.stream().map(ChunkResult::chunk).toList(), outputKey);
+        } catch (RuntimeException e) {
+            throw new OutputWriteException(outputKey, e);
+        }
         return outputKey;
     }
 
@@ -58,7 +63,9 @@ final class JobOutputs {
                 rowsBefore += chunk.rowsIn();
             }
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new OutputWriteException(errorsKey, new UncheckedIOException(e));
+        } catch (RuntimeException e) {
+            throw new OutputWriteException(errorsKey, e);
         }
         return errorsKey;
     }

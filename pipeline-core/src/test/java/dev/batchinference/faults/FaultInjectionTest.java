@@ -41,7 +41,9 @@ import org.junit.jupiter.api.io.TempDir;
  * functions die at named points, S3 answers 503, and a simulated SQS redelivers, duplicates, reorders and
  * dead-letters messages. After each case the invariants of docs/design.md must hold: the job is terminal, every
  * input row is in the output or the errors file exactly once and in order (the outputs are byte-identical
- * to a clean run's), exactly one output, the input unchanged. {@code -Dfaults.seeds=N} runs more cases.
+ * to a clean run's), exactly one output, the input unchanged. A job that fails ends CHUNK_FAILED (a chunk ran out
+ * of receives) or OUTPUT_WRITE_FAILED (collation failed COLLATE_MAX_ATTEMPTS times, which takes as many faults
+ * while collating), and leaves no partial outputs. {@code -Dfaults.seeds=N} runs more cases.
  */
 class FaultInjectionTest {
     private static final int SEEDS = Integer.getInteger("faults.seeds", 150);
@@ -202,6 +204,7 @@ class FaultInjectionTest {
         List<String> violations = new ArrayList<>();
         int succeeded = 0;
         int failed = 0;
+        int outputsNotWritten = 0;
         long rowsChecked = 0;
         for (long seed = 1; seed <= SEEDS; seed++) {
             Outcome o = run(seed, true);
@@ -218,6 +221,15 @@ class FaultInjectionTest {
                 check(violations, o.summary().rowsIn() == o.summary().rowsOut() + o.summary().rowsRejected(), o,
                         "rows in != rows out + rejected");
                 check(violations, o.outputKeys().equals(clean.outputKeys()), o, "outputs " + o.outputKeys());
+            } else if (o.summary().reason() == FailureReason.OUTPUT_WRITE_FAILED) {
+                // collation failed as often as a deployment allows (COLLATE_MAX_ATTEMPTS): only a storm of faults
+                // while collating may do that, and what it left is whole: predictions only with their errors file
+                outputsNotWritten++;
+                check(violations, o.injected().getOrDefault(Fault.DURING_COLLATION, 0)
+                        + o.injected().getOrDefault(Fault.S3_SLOW_DOWN, 0) >= Limits.DEFAULT_MAX_COLLATE_ATTEMPTS, o,
+                        "OUTPUT_WRITE_FAILED with fewer faults than collation attempts");
+                check(violations, o.predictions().isEmpty() || o.predictions().equals(clean.predictions())
+                        && o.errors().equals(clean.errors()), o, "OUTPUT_WRITE_FAILED left partial outputs");
             } else {
                 failed++;
                 check(violations, o.summary().reason() == FailureReason.CHUNK_FAILED, o,
@@ -225,8 +237,10 @@ class FaultInjectionTest {
                 check(violations, o.predictions().isEmpty(), o, "a failed job left predictions");
             }
         }
-        System.out.printf("fault injection: %d cases (%d succeeded, %d failed with CHUNK_FAILED after retries ran out),"
-                + " %,d rows checked, %d violations%n", SEEDS, succeeded, failed, rowsChecked, violations.size());
+        System.out.printf("fault injection: %d cases (%d succeeded, %d failed with CHUNK_FAILED after retries ran out,"
+                + " %d with OUTPUT_WRITE_FAILED after collation failed %d times), %,d rows checked, %d violations%n",
+                SEEDS, succeeded, failed, outputsNotWritten, Limits.DEFAULT_MAX_COLLATE_ATTEMPTS, rowsChecked,
+                violations.size());
         totals.forEach((fault, n) -> System.out.printf("  %-20s %,6d injected%n", fault, n));
         violations.forEach(v -> System.out.println("  VIOLATION " + v));
 

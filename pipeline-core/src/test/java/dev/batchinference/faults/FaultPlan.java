@@ -20,6 +20,13 @@ public final class FaultPlan {
         }
     }
 
+    /** A plan under which no fault ever strikes: for a case that injects one failure of its own, every time. */
+    public static FaultPlan quiet() {
+        FaultPlan plan = new FaultPlan(0);
+        plan.probability.replaceAll((fault, p) -> 0.0);
+        return plan;
+    }
+
     public synchronized boolean strikes(Fault fault) {
         if (random.nextDouble() < probability.get(fault)) {
             injected.merge(fault, 1, Integer::sum);

@@ -6,6 +6,8 @@ import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /** An {@link ObjectStore} that fails as S3 and crashing functions do, where a {@link FaultPlan} says. */
@@ -16,6 +18,14 @@ public final class FaultyObjectStore implements ObjectStore {
     public FaultyObjectStore(ObjectStore store, FaultPlan plan) {
         this.store = store;
         this.plan = plan;
+    }
+
+    /**
+     * As {@link #FaultyObjectStore(ObjectStore, FaultPlan)}, and every write to a key {@code refused} matches fails
+     * as S3 answers a role without the grant or a bucket policy's deny: 403 AccessDenied, every time.
+     */
+    public FaultyObjectStore(ObjectStore store, FaultPlan plan, Predicate<String> refused) {
+        this(new RefusingWrites(store, refused), plan);
     }
 
     private void maybeSlowDown() {
@@ -137,5 +147,92 @@ public final class FaultyObjectStore implements ObjectStore {
                 out.close();
             }
         };
+    }
+
+    /** Writes to the keys it refuses fail with S3's 403 AccessDenied; everything else goes to the store. */
+    private static final class RefusingWrites implements ObjectStore {
+        private final ObjectStore store;
+        private final Predicate<String> refused;
+
+        RefusingWrites(ObjectStore store, Predicate<String> refused) {
+            this.store = store;
+            this.refused = refused;
+        }
+
+        private void check(String key) {
+            if (refused.test(key)) {
+                throw S3Exception.builder().statusCode(403).message("Access Denied").awsErrorDetails(
+                        AwsErrorDetails.builder().errorCode("AccessDenied").errorMessage("Access Denied")
+                                .serviceName("S3").build()).build();
+            }
+        }
+
+        @Override
+        public Optional<StoredObject> head(String key) {
+            return store.head(key);
+        }
+
+        @Override
+        public InputStream read(String key, String expectedEtag, long start, long endExclusive) {
+            return store.read(key, expectedEtag, start, endExclusive);
+        }
+
+        @Override
+        public InputStream read(String key) {
+            return store.read(key);
+        }
+
+        @Override
+        public void write(String key, byte[] content) {
+            check(key);
+            store.write(key, content);
+        }
+
+        @Override
+        public void write(String key, Path file) {
+            check(key);
+            store.write(key, file);
+        }
+
+        @Override
+        public boolean writeIfAbsent(String key, byte[] content) {
+            check(key);
+            return store.writeIfAbsent(key, content);
+        }
+
+        @Override
+        public boolean writeIfAbsent(String key, Path file) {
+            check(key);
+            return store.writeIfAbsent(key, file);
+        }
+
+        @Override
+        public boolean replaceIfMatch(String key, String etag, byte[] content) {
+            check(key);
+            return store.replaceIfMatch(key, etag, content);
+        }
+
+        @Override
+        public List<StoredObject> listObjects(String prefix) {
+            return store.listObjects(prefix);
+        }
+
+        @Override
+        public void delete(String key) {
+            check(key);
+            store.delete(key);
+        }
+
+        @Override
+        public AbortableOutputStream create(String key) {
+            check(key);
+            return store.create(key);
+        }
+
+        @Override
+        public void concatenate(String key, byte[] head, List<String> sources) {
+            check(key);
+            store.concatenate(key, head, sources);
+        }
     }
 }

@@ -339,7 +339,8 @@ class JobLifecycleTest {
         results.subList(0, results.size() - 1).forEach(p.collator::handle);
         String last = results.get(results.size() - 1);
 
-        assertThatThrownBy(() -> p.collator.handle(last)).isInstanceOf(dev.batchinference.storage.NoSuchKeyException.class);
+        assertThatThrownBy(() -> p.collator.handle(last)).hasMessageContaining("writing " + JobKeys.predictions(key))
+                .hasRootCauseInstanceOf(dev.batchinference.storage.NoSuchKeyException.class);
         p.store.write(JobKeys.part(outcome.jobId(), 1, OutputFormat.CSV), part);
         JobCollator another = new JobCollator(p.store, java.time.Duration.ofMinutes(15),
                 dev.batchinference.config.PipelineConfig.Limits.defaults(), java.time.Clock.systemUTC(), "w2");

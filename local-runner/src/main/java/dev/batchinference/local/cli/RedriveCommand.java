@@ -10,8 +10,8 @@ import picocli.CommandLine.Parameters;
 
 /** Re-runs only the chunks of a FAILED job that did not finish, like Step Functions' redrive. */
 @Command(name = "redrive", mixinStandardHelpOptions = true,
-        description = "Re-run the unfinished chunks of a job that FAILED with CHUNK_FAILED or STALLED; the finished"
-                + " chunks are kept, and the job ends again with one output.")
+        description = "Re-run the unfinished chunks of a job that FAILED with CHUNK_FAILED, STALLED or"
+                + " OUTPUT_WRITE_FAILED; the finished chunks are kept, and the job ends again with one output.")
 final class RedriveCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "JOB", description = "a job id, or its first characters")

@@ -269,7 +269,8 @@ public final class LocalPipeline implements AutoCloseable {
         }
         for (int i = 0; i < options.writerEnvironments(); i++) {
             RequestHandler<SQSEvent, SQSBatchResponse> writer =
-                    options.writerDecorator().decorate(environment, new ResultsWriterHandler(newServices()));
+                    options.writerDecorator().decorate(environment, new ResultsWriterHandler(newServices(),
+                            LocalWriterIds.prefixOfThisProcess()));
             poll("results-writer-" + i, results.url, results.arn, QueueSettings.RESULTS.batchSize(), writer);
             if (i == 0) {
                 // the writer also drains the work DLQ, so a chunk that ran out of retries ends its job FAILED,
@@ -508,10 +509,12 @@ public final class LocalPipeline implements AutoCloseable {
 
     /**
      * After a restart on a bucket that outlived the last run (the queues did not): starts inputs that have no
-     * job and re-drives every unfinished job, so work in flight at the stop is finished, each row once.
+     * job and re-drives every unfinished job, so work in flight at the stop is finished, each row once. A job the
+     * last run was collating is collated again at once: the locks its stopped writers held are handed back first.
      */
     public JobSweeper.SweepReport resume() {
         PipelineServices s = newServices();
+        StoppedWriters.releaseLocks(s.store(), endpoints.s3());
         java.time.Clock clock = java.time.Clock.systemUTC();
         return s.sweeper(s.ingestor(clock), clock).resume();
     }

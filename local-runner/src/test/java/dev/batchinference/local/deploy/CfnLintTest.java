@@ -66,7 +66,8 @@ class CfnLintTest {
         assertThat(transform.exitCode()).as("the SAM transform said:%n%s", transform.output()).isZero();
         JsonNode targets = new ObjectMapper().readTree(transform.output());
         // per S3 or schedule event a notification or rule and a permission, per SQS event a mapping, per
-        // function with an on-failure destination its invoke config: every one of them, and none missed
+        // function with an on-failure destination its invoke config, and the notifications and permissions the
+        // template writes itself: every one of them, and none missed
         int expected = 0;
         CloudFormationTemplate template = Repository.template();
         for (String function : template.resourcesOfType("AWS::Serverless::Function").keySet()) {
@@ -76,6 +77,11 @@ class CfnLintTest {
             }
             expected += properties.has("EventInvokeConfig") ? 1 : 0;
         }
+        // and the bucket's own notification of ingest-trigger, with its permission, written in the template
+        for (JsonNode bucket : template.resourcesOfType("AWS::S3::Bucket").values()) {
+            expected += bucket.path("Properties").path("NotificationConfiguration").path("LambdaConfigurations").size();
+        }
+        expected += template.resourcesOfType("AWS::Lambda::Permission").size();
         assertThat(targets.size()).as(targets.toString()).isEqualTo(expected);
         targets.fields().forEachRemaining(e -> assertThat(e.getValue().path("Ref").asText())
                 .as("%s invokes %s", e.getKey(), e.getValue())

@@ -98,6 +98,10 @@ final class CloudFormationTemplate {
         return root.path("Resources");
     }
 
+    JsonNode outputs() {
+        return root.path("Outputs");
+    }
+
     JsonNode resource(String logicalId) {
         JsonNode resource = resources().path(logicalId);
         if (resource.isMissingNode()) {

@@ -56,7 +56,9 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  * from function to function as Lambda's S3 trigger and SQS event sources would, until its job ends.
  * This is what proves that ingest-trigger and results-writer run without ONNX Runtime, that no class a
  * function needs was left out of its package, that the template's configuration is one the code accepts,
- * and that each role in the template allows every request its function makes. Skipped where Lambda's
+ * that each role in the template allows every request its function makes, and that none of those requests meets
+ * a deny of the bucket's policy (every write of the state written once carries its conditional header, multipart
+ * completions included). Skipped where Lambda's
  * Linux libraries cannot load (another operating system, musl).
  */
 class LambdaPackagesEndToEndTest {
@@ -78,6 +80,7 @@ class LambdaPackagesEndToEndTest {
     private static final Map<String, RolePolicy> ROLES = new LinkedHashMap<>();
     private static final Map<String, RecordingProxy> S3_TRAFFIC = new HashMap<>();
     private static final Map<String, RecordingProxy> SQS_TRAFFIC = new HashMap<>();
+    private static BucketPolicy bucketPolicy;
 
     @BeforeAll
     static void deploy(@TempDir Path dir) throws Exception {
@@ -108,6 +111,8 @@ class LambdaPackagesEndToEndTest {
         CloudFormationTemplate template = Repository.template();
         CloudFormationTemplate.Evaluation deployment = template.evaluate(parameters);
         LambdaPackages packages = LambdaPackages.fromMakefile();
+        bucketPolicy = new BucketPolicy(deployment.resolve(template.resource("PipelineBucketPolicy").path("Properties")),
+                "arn:aws:s3:::" + BUCKET);
 
         Path layer = packages.of(arm ? "OnnxRuntimeArm64Layer" : "OnnxRuntimeX8664Layer").install(dir.resolve("opt"));
         Map<String, LambdaJavaRuntime> started = new HashMap<>();
@@ -242,18 +247,25 @@ class LambdaPackagesEndToEndTest {
 
     /**
      * Least privilege, seen from the other side: every request each function made to S3 and SQS is one
-     * its role in the template allows (S3Proxy and ElasticMQ do not check IAM; this does).
+     * its role in the template allows, and none meets a deny of the bucket policy (S3Proxy and ElasticMQ do
+     * not check IAM; this does). IamAuditTest shows that a request outside a role's grants is caught.
      */
     private static void everyRequestWasAllowedByTheFunctionsRole() {
         List<String> denied = new java.util.ArrayList<>();
         ROLES.forEach((function, role) -> {
             List<RolePolicy.Access> accesses = new java.util.ArrayList<>();
-            S3_TRAFFIC.get(function).requests().forEach(r -> accesses.addAll(RolePolicy.s3(r, "aws")));
+            S3_TRAFFIC.get(function).requests().forEach(r -> {
+                accesses.addAll(RolePolicy.s3(r, "aws"));
+                String sid = bucketPolicy.deniedBy(r, "aws");
+                if (sid != null) {
+                    denied.add(function + ": " + r.method() + " " + r.target() + " meets the bucket policy's " + sid);
+                }
+            });
             SQS_TRAFFIC.get(function).requests().forEach(r -> accesses.add(RolePolicy.sqs(r)));
             assertThat(accesses).as(function + " made requests").isNotEmpty();
             accesses.stream().filter(a -> !role.allows(a)).distinct().forEach(a -> denied.add(function + ": " + a));
         });
-        assertThat(denied).as("requests the functions' roles would deny").isEmpty();
+        assertThat(denied).as("requests the functions' roles or the bucket policy would deny").isEmpty();
     }
 
     /** A sample input; the gzip'd CSV is made from the plain one (ingest-trigger stages its chunks in S3). */

@@ -137,7 +137,7 @@ final class RolePolicy {
     }
 
     /** IAM's wildcards: {@code *} any run of characters, {@code ?} one. */
-    private static Pattern glob(String pattern) {
+    static Pattern glob(String pattern) {
         StringBuilder regex = new StringBuilder();
         for (String literal : pattern.split("((?<=[*?])|(?=[*?]))")) {
             regex.append(switch (literal) {

@@ -158,19 +158,13 @@ class SamTemplateTest {
 
     @Test
     void theS3TriggerFiresOnlyForObjectsCreatedUnderIncoming() {
-        List<JsonNode> s3Events = new ArrayList<>();
-        for (String id : List.of(INGEST, WORKER, WRITER)) {
-            function(id).path("Events").forEach(e -> {
-                if (e.path("Type").asText().equals("S3")) {
-                    assertThat(id).as("only ingest-trigger is triggered by S3").isEqualTo(INGEST);
-                    s3Events.add(e.path("Properties"));
-                }
-            });
-        }
-        assertThat(s3Events).hasSize(1);
-        JsonNode trigger = s3Events.get(0);
-        assertThat(trigger.path("Bucket").asText()).isEqualTo("<PipelineBucket>");
-        assertThat(trigger.path("Events").asText()).isEqualTo("s3:ObjectCreated:*");
+        // the bucket's own notification (with a permission that names the bucket: SamTemplateBoundsTest)
+        JsonNode notifications = DEFAULTS.resolve(TEMPLATE.resource("PipelineBucket").path("Properties"))
+                .path("NotificationConfiguration").path("LambdaConfigurations");
+        assertThat(notifications).as("one notification, of ingest-trigger").hasSize(1);
+        JsonNode trigger = notifications.get(0);
+        assertThat(trigger.path("Function").asText()).isEqualTo("<" + INGEST + ".Alias>");
+        assertThat(trigger.path("Event").asText()).isEqualTo("s3:ObjectCreated:*");
         List<String> prefixes = new ArrayList<>();
         trigger.path("Filter").path("S3Key").path("Rules").forEach(rule -> {
             if (rule.path("Name").asText().equalsIgnoreCase("prefix")) {
@@ -334,10 +328,12 @@ class SamTemplateTest {
                                 assertThat(statement.path("Condition").path("StringLike").has("s3:prefix"))
                                         .as(sid + ": listing is limited by prefix").isTrue();
                             } else {
-                                // a prefix, or a prefix narrowed to a kind of object (output/*.summary.json)
+                                // a prefix, a prefix narrowed to a kind of object (output/*.summary.json), or what
+                                // a function writes in a job's folder (a job id is 20 characters)
                                 assertThat(resource).as(sid + ": objects under one of the pipeline's prefixes")
                                         .matches(java.util.regex.Pattern.quote(bucketArn)
-                                                + "/(incoming|models|jobs|output)/\\*(\\.summary\\.json)?");
+                                                + "/((incoming|models|jobs|output)/\\*(\\.summary\\.json)?"
+                                                + "|jobs/\\?{20}/([a-z]+/\\*|[a-z]+\\.(json|lock)))");
                             }
                         }
                     } else if (action.startsWith("sqs:")) {
@@ -378,6 +374,9 @@ class SamTemplateTest {
         return grants;
     }
 
+    /** A job's folder in the grants: a job id is 20 characters. */
+    private static final String JOB = "jobs/????????????????????/";
+
     @Test
     void eachFunctionIsGrantedExactlyWhatItUses() {
         assertThat(function(INGEST).path("Role").asText()).isEqualTo("<IngestTriggerRole.Arn>");
@@ -393,14 +392,18 @@ class SamTemplateTest {
         assertThat(grants("IngestTriggerRole")).containsExactlyInAnyOrderElementsOf(with(logs, "IngestTriggerLogGroup",
                 "s3:GetObject incoming/*", "s3:GetObject models/*", "s3:GetObject jobs/*",
                 "s3:GetObject output/*.summary.json",
-                "s3:PutObject jobs/*", "s3:AbortMultipartUpload jobs/*",
+                "s3:PutObject " + JOB + "plan.json", "s3:PutObject " + JOB + "dispatched.json",
+                "s3:PutObject " + JOB + "redrives/*", "s3:PutObject " + JOB + "planned.json",
+                "s3:PutObject " + JOB + "steps/*", "s3:PutObject " + JOB + "handovers/*",
+                "s3:PutObject " + JOB + "staged/*", "s3:AbortMultipartUpload " + JOB + "staged/*",
                 "s3:ListBucket bucket", "s3:ListBucket prefix incoming/*", "s3:ListBucket prefix models/*",
-                "s3:ListBucket prefix jobs/*", "s3:ListBucket prefix output/*",
+                "s3:ListBucket prefix jobs/*", "s3:ListBucket prefix output/*.summary.json",
                 "sqs:SendMessage WorkQueue", "sqs:SendMessage ResultsQueue", "sqs:SendMessage IngestFailedEventsQueue"));
         // batch-worker reads inputs (its chunk's range), models, job state and staged chunks, writes parts
+        // and nothing else: not a plan, a done marker, a lock or a job's end
         assertThat(grants("BatchWorkerRole")).containsExactlyInAnyOrderElementsOf(with(logs, "BatchWorkerLogGroup",
                 "s3:GetObject incoming/*", "s3:GetObject models/*", "s3:GetObject jobs/*",
-                "s3:PutObject jobs/*",
+                "s3:PutObject " + JOB + "parts/*",
                 "s3:ListBucket bucket", "s3:ListBucket prefix incoming/*", "s3:ListBucket prefix models/*",
                 "s3:ListBucket prefix jobs/*",
                 "sqs:ReceiveMessage WorkQueue", "sqs:DeleteMessage WorkQueue", "sqs:ChangeMessageVisibility WorkQueue",
@@ -408,7 +411,9 @@ class SamTemplateTest {
         // results-writer reads job state and parts and HEADs the input (a newer version owns the output's
         // keys), writes job state, and writes outputs in multipart uploads it may abandon
         assertThat(grants("ResultsWriterRole")).containsExactlyInAnyOrderElementsOf(with(logs, "ResultsWriterLogGroup",
-                "s3:GetObject jobs/*", "s3:GetObject incoming/*", "s3:PutObject jobs/*", "s3:PutObject output/*",
+                "s3:GetObject jobs/*", "s3:GetObject incoming/*", "s3:PutObject " + JOB + "done/*",
+                "s3:PutObject " + JOB + "groups/*", "s3:PutObject " + JOB + "collate.lock",
+                "s3:PutObject " + JOB + "final.json", "s3:PutObject output/*",
                 "s3:AbortMultipartUpload output/*",
                 "s3:ListBucket bucket", "s3:ListBucket prefix jobs/*", "s3:ListBucket prefix incoming/*",
                 "sqs:ReceiveMessage ResultsQueue", "sqs:DeleteMessage ResultsQueue",
@@ -539,8 +544,7 @@ class SamTemplateTest {
             }
         });
 
-        JsonNode policy = DEFAULTS.resolve(TEMPLATE.resourcesOfType("AWS::S3::BucketPolicy").values().iterator().next()
-                .path("Properties"));
+        JsonNode policy = DEFAULTS.resolve(TEMPLATE.resource("PipelineBucketPolicy").path("Properties"));
         assertThat(policy.path("Bucket").asText()).isEqualTo("<PipelineBucket>");
         assertThat(policy.path("PolicyDocument").path("Statement")).anySatisfy(statement -> {
             assertThat(statement.path("Effect").asText()).isEqualTo("Deny");

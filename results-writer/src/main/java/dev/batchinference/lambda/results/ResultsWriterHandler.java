@@ -39,12 +39,20 @@ public final class ResultsWriterHandler implements RequestHandler<SQSEvent, SQSB
     }
 
     public ResultsWriterHandler(PipelineServices services) {
+        this(services, "");
+    }
+
+    /**
+     * As Lambda's, with owner ids that begin with {@code ownerPrefix}: how a local runtime marks its writers' locks
+     * as its own, so that once its process has ended a restart can tell them from a live writer's.
+     */
+    public ResultsWriterHandler(PipelineServices services, String ownerPrefix) {
         // Made at the first invocation, not here, because of the random owner id that tells this writer's
         // collation locks from another's: with SnapStart, every execution environment is restored from
         // one snapshot of what the constructor made, and two writers must never share that id.
         this(() -> new JobCollator(services.store(), services.config().collateLease(), services.config().limits(),
-                Clock.systemUTC(),
-                "results-writer-" + UUID.randomUUID()), InvocationLog.fromEnvironment(FUNCTION, System.getenv()));
+                Clock.systemUTC(), ownerPrefix + "results-writer-" + UUID.randomUUID()),
+                InvocationLog.fromEnvironment(FUNCTION, System.getenv()));
     }
 
     public ResultsWriterHandler(JobCollator collator) {
