@@ -6,6 +6,7 @@ import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.batchinference.aws.AwsClients;
 import dev.batchinference.aws.PipelineServices;
 import dev.batchinference.config.PipelineConfig;
+import dev.batchinference.config.PipelineConfig.Limits;
 import dev.batchinference.failure.FailureReason;
 import dev.batchinference.faults.Fault;
 import dev.batchinference.faults.FaultPlan;
@@ -45,7 +46,9 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 /**
  * The seeded fault suite of pipeline-core, through the local runtime: real S3Proxy and ElasticMQ, the
  * runtime's SQS event sources, two writer environments, and the same faults at the same named points
- * (the worker's and writer's store and sender wrapped, deliveries duplicated). A few seeds run in
+ * (the worker's and writer's store and sender wrapped, deliveries duplicated), and the same outcomes allowed:
+ * SUCCEEDED with the clean run's outputs, CHUNK_FAILED with none, or OUTPUT_WRITE_FAILED after as many faults
+ * while collating as it has attempts, with no partial outputs. A few seeds run in
  * {@code ./mvnw verify}; {@code -Dfaults.runtime.seeds=N} runs more.
  */
 class LocalRuntimeFaultInjectionTest {
@@ -138,6 +141,19 @@ class LocalRuntimeFaultInjectionTest {
                 if (!o.predictions().equals(clean.predictions()) || !o.errors().equals(clean.errors())
                         || !o.outputs().equals(clean.outputs())) {
                     violations.add("seed " + seed + ": outputs differ from the clean run");
+                }
+            } else if (o.summary().reason() == FailureReason.OUTPUT_WRITE_FAILED) {
+                // collation failed as often as a deployment allows (COLLATE_MAX_ATTEMPTS): only as many faults while
+                // collating may do that, and what it left is whole: predictions only with their errors file
+                int collationFaults = plan.injected().getOrDefault(Fault.DURING_COLLATION, 0)
+                        + plan.injected().getOrDefault(Fault.S3_SLOW_DOWN, 0);
+                if (collationFaults < Limits.DEFAULT_MAX_COLLATE_ATTEMPTS) {
+                    violations.add("seed " + seed + ": OUTPUT_WRITE_FAILED after " + collationFaults
+                            + " faults, fewer than the collation attempts");
+                }
+                if (!o.predictions().isEmpty() && !(o.predictions().equals(clean.predictions())
+                        && o.errors().equals(clean.errors()))) {
+                    violations.add("seed " + seed + ": OUTPUT_WRITE_FAILED left partial outputs");
                 }
             } else if (o.summary().reason() != FailureReason.CHUNK_FAILED || !o.predictions().isEmpty()) {
                 violations.add("seed " + seed + ": ended " + o.summary().reason() + " with predictions "
