@@ -98,10 +98,10 @@ final class RunCommand implements Callable<Integer> {
             }
             Map<Submitted, Optional<JobSummary>> ends = follow(pipeline, jobs, err);
             List<ObjectNode> reports = new ArrayList<>();
-            for (Map.Entry<Submitted, Optional<JobSummary>> e : ends.entrySet()) {
-                Submitted job = e.getKey();
+            // in the order the inputs were given, whichever job ended first
+            for (Submitted job : jobs) {
                 reports.add(JobReports.report(pipeline.store(), job.claim(), job.jobId(), job.file().toString(), job.key(), model,
-                        e.getValue(), timeout));
+                        ends.get(job), timeout));
             }
             JobReports.print(reports, json);
             err.printf("done in %.1f s%n", (System.nanoTime() - started) / 1e9);

@@ -3,7 +3,6 @@ package dev.batchinference.local.runtime;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
-import dev.batchinference.aws.AwsClients;
 import dev.batchinference.aws.PipelineServices;
 import dev.batchinference.config.PipelineConfig;
 import dev.batchinference.format.ChunkLimits;
@@ -11,44 +10,23 @@ import dev.batchinference.ingest.IngestReport;
 import dev.batchinference.ingest.JobSweeper;
 import dev.batchinference.job.InputObject;
 import dev.batchinference.job.JobId;
-import dev.batchinference.job.JobKeys;
 import dev.batchinference.job.JobStore;
 import dev.batchinference.job.JobSummary;
-import dev.batchinference.lambda.ingest.IngestTriggerHandler;
-import dev.batchinference.lambda.results.ResultsWriterHandler;
-import dev.batchinference.lambda.worker.BatchWorkerHandler;
-import dev.batchinference.local.emulator.ObjectCreatedListener;
 import dev.batchinference.model.ModelRef;
 import dev.batchinference.model.ModelStore;
 import dev.batchinference.storage.ObjectStore;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.CompletedPart;
-import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
-import software.amazon.awssdk.services.sqs.SqsClient;
-import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
  * The three functions on one machine, against S3 and SQS given by {@link ServiceEndpoints}: by default
@@ -57,18 +35,13 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  * invoked as Lambda invokes them: ingest on each S3 ObjectCreated notification (S3's own, sent to a queue,
  * where the endpoint can notify; raised by the runtime where it cannot), the worker and the writer by SQS
  * event sources. Handlers reach S3 and SQS through the ordinary AWS SDK with an endpoint override.
+ *
+ * <p>This is the runtime as its users meet it: start, upload, sweep, wait for a job, stop. The wiring of the
+ * functions is {@link LocalFunctions}'s; uploads are {@link InputUploads}'s, invocations of ingest
+ * {@link IngestInvocations}'.
  */
 public final class LocalPipeline implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalPipeline.class);
-    /** S3 retries a failed asynchronous Lambda invocation twice. */
-    private static final int S3_INVOKE_ATTEMPTS = 3;
-    /** The queue S3 notifies where it can; its receive limit matches S3's attempts at invoking Lambda. */
-    private static final QueueSettings NOTIFICATIONS =
-            new QueueSettings("incoming-notifications", Duration.ofSeconds(900), S3_INVOKE_ATTEMPTS, 10);
-    /** Execution environments of the ingest function, in either way of delivering notifications. */
-    private static final int INGEST_ENVIRONMENTS = 2;
-    /** S3's smallest part but the last; parts of a multipart upload this runtime makes. */
-    private static final int UPLOAD_PART_BYTES = 8 * 1024 * 1024;
 
     /** How S3 ObjectCreated notifications reach the ingest function. */
     public enum Notifications {
@@ -161,29 +134,12 @@ public final class LocalPipeline implements AutoCloseable {
         IngestFunction decorate(Map<String, String> environment, IngestFunction handler);
     }
 
-    private record Queue(String url, String arn, String dlqUrl, String dlqArn) {
-    }
-
-    private final Options options;
     private final ServiceEndpoints endpoints;
     private final boolean ownsEndpoints;
     private final Path scratch;
     private final String bucket;
-    private final String queuePrefix;
-    private final ExecutorService s3Invocations = Executors.newFixedThreadPool(INGEST_ENVIRONMENTS, daemon("ingest-trigger"));
-    private final List<SqsEventSource> eventSources = new ArrayList<>();
-    private final List<Thread> pollers = new ArrayList<>();
-    private final List<String> queueUrls = new ArrayList<>();
-    private final AtomicInteger inFlight = new AtomicInteger();
-    private final AtomicInteger pendingNotifications = new AtomicInteger();
-    private S3Client s3;
-    private SqsClient sqs;
-    private Map<String, String> environment;
-    private PipelineServices services;
-    private IngestFunction ingest;
-    private ScheduledExecutorService schedule;
-    private Notifications notifications;
-    private boolean bucketCreated;
+    private final LocalFunctions functions;
+    private final InputUploads uploads;
 
     /** Starts the pipeline on S3Proxy and ElasticMQ in this JVM; closing the pipeline stops them. */
     public static LocalPipeline start(Options options) {
@@ -208,144 +164,34 @@ public final class LocalPipeline implements AutoCloseable {
     }
 
     private static LocalPipeline start(Options options, ServiceEndpoints endpoints, boolean owned, Path scratch) {
-        LocalPipeline pipeline = new LocalPipeline(options, endpoints, owned, scratch);
+        String suffix = endpoints.shared() ? "-" + HexFormat.of().formatHex(new SecureRandom().generateSeed(4)) : "";
+        String bucket = options.bucket() + suffix;
+        LocalFunctions functions;
         try {
-            pipeline.wire();
-            return pipeline;
+            functions = LocalFunctions.start(options, endpoints, bucket, endpoints.shared() ? bucket + "-" : "", scratch);
         } catch (RuntimeException e) {
-            pipeline.close();
+            closeEndpoints(endpoints, owned, scratch);
             throw e;
         }
+        LocalPipeline pipeline = new LocalPipeline(endpoints, owned, scratch, bucket, functions);
+        LOG.info("pipeline on {} ({} bucket {}, notifications {})", endpoints, endpoints.shared() ? "shared" : "own",
+                bucket, pipeline.notifications());
+        return pipeline;
     }
 
-    private LocalPipeline(Options options, ServiceEndpoints endpoints, boolean ownsEndpoints, Path scratch) {
-        this.options = options;
+    private LocalPipeline(ServiceEndpoints endpoints, boolean ownsEndpoints, Path scratch, String bucket,
+                          LocalFunctions functions) {
         this.endpoints = endpoints;
         this.ownsEndpoints = ownsEndpoints;
         this.scratch = scratch;
-        String suffix = endpoints.shared() ? "-" + HexFormat.of().formatHex(new SecureRandom().generateSeed(4)) : "";
-        this.bucket = options.bucket() + suffix;
-        this.queuePrefix = endpoints.shared() ? bucket + "-" : "";
-    }
-
-    private void wire() {
-        Map<String, String> env = new HashMap<>();
-        env.put(PipelineConfig.BUCKET, bucket);
-        env.put(PipelineConfig.S3_ENDPOINT, endpoints.s3().toString());
-        env.put(PipelineConfig.SQS_ENDPOINT, endpoints.sqs().toString());
-        env.put(PipelineConfig.REGION, endpoints.region());
-        env.put(PipelineConfig.ACCESS_KEY_ID, endpoints.accessKeyId());
-        env.put(PipelineConfig.SECRET_ACCESS_KEY, endpoints.secretAccessKey());
-        env.put(PipelineConfig.CHUNK_MAX_ROWS, Long.toString(options.chunkLimits().maxRows()));
-        env.put(PipelineConfig.CHUNK_MAX_BYTES, Long.toString(options.chunkLimits().maxBytes()));
-        env.put(PipelineConfig.INFERENCE_BATCH_ROWS, Integer.toString(options.inferenceBatchRows()));
-        env.put(PipelineConfig.MODEL_CACHE_DIR, scratch.resolve("models").toString());
-
-        PipelineConfig bootstrap = PipelineConfig.from(env);
-        this.s3 = AwsClients.s3(bootstrap);
-        this.sqs = AwsClients.sqs(bootstrap);
-        createBucket();
-        Queue work = createQueue(QueueSettings.WORK);
-        Queue results = createQueue(QueueSettings.RESULTS);
-        env.put(PipelineConfig.WORK_QUEUE_URL, work.url);
-        env.put(PipelineConfig.RESULTS_QUEUE_URL, results.url);
-        this.environment = Map.copyOf(env);
-        this.services = newServices();
-        this.ingest = options.ingestDecorator().decorate(environment,
-                IngestFunction.of(new IngestTriggerHandler(newServices())));
-        if (!options.uploadTrigger()) {
-            this.notifications = Notifications.OFF;
-        } else if (endpoints.notifiesNatively() && notifyQueue()) {
-            this.notifications = Notifications.NATIVE;
-        } else if (endpoints.onObjectCreated(this::objectCreated)) {
-            this.notifications = Notifications.EMULATED;
-        } else {
-            this.notifications = Notifications.RAISED;
-        }
-
-        for (int i = 0; i < options.workerEnvironments(); i++) {
-            poll("batch-worker-" + i, work.url, work.arn, QueueSettings.WORK.batchSize(),
-                    options.workerDecorator().decorate(environment, new BatchWorkerHandler(newServices())));
-        }
-        for (int i = 0; i < options.writerEnvironments(); i++) {
-            RequestHandler<SQSEvent, SQSBatchResponse> writer =
-                    options.writerDecorator().decorate(environment, new ResultsWriterHandler(newServices(),
-                            LocalWriterIds.prefixOfThisProcess()));
-            poll("results-writer-" + i, results.url, results.arn, QueueSettings.RESULTS.batchSize(), writer);
-            if (i == 0) {
-                // the writer also drains the work DLQ, so a chunk that ran out of retries ends its job FAILED,
-                // and its own DLQ, so a result that failed maxReceiveCount times is still handled, later
-                poll("results-writer-work-dlq", work.dlqUrl, work.dlqArn, QueueSettings.RESULTS.batchSize(), writer);
-                poll("results-writer-results-dlq", results.dlqUrl, results.dlqArn, QueueSettings.RESULTS.batchSize(),
-                        writer);
-            }
-        }
-        LOG.info("pipeline on {} ({} bucket {}, notifications {})", endpoints, endpoints.shared() ? "shared" : "own",
-                bucket, notifications);
-    }
-
-    private void createBucket() {
-        if (s3.listBuckets().buckets().stream().anyMatch(b -> b.name().equals(bucket))) {
-            return;
-        }
-        String region = endpoints.region();
-        // us-east-1 is the one region S3 wants no location constraint for
-        s3.createBucket(b -> {
-            b.bucket(bucket);
-            if (!"us-east-1".equals(region)) {
-                b.createBucketConfiguration(c -> c.locationConstraint(region));
-            }
-        });
-        bucketCreated = true;
-    }
-
-    /** S3 → SQS for created inputs, read back into ingest; false where this S3 cannot notify. */
-    private boolean notifyQueue() {
-        Queue incoming = createQueue(NOTIFICATIONS);
-        sqs.setQueueAttributes(b -> b.queueUrl(incoming.url).attributes(Map.of(
-                QueueAttributeName.POLICY, S3NotificationQueue.policyAllowingS3(incoming.arn, bucket))));
-        if (!S3NotificationQueue.configure(s3, bucket, incoming.arn)) {
-            return false;
-        }
-        RequestHandler<SQSEvent, SQSBatchResponse> fromQueue = S3NotificationQueue.ingestFrom(ingest);
-        for (int i = 0; i < INGEST_ENVIRONMENTS; i++) {
-            poll("ingest-trigger-" + i, incoming.url, incoming.arn, NOTIFICATIONS.batchSize(), fromQueue);
-        }
-        return true;
-    }
-
-    private PipelineServices newServices() {
-        return new PipelineServices(PipelineConfig.from(environment));
-    }
-
-    private Queue createQueue(QueueSettings settings) {
-        String dlqUrl = sqs.createQueue(b -> b.queueName(queuePrefix + settings.dlqName())).queueUrl();
-        queueUrls.add(dlqUrl);
-        String dlqArn = arn(dlqUrl);
-        String redrive = "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\"" + settings.maxReceiveCount() + "\"}";
-        String url = sqs.createQueue(b -> b.queueName(queuePrefix + settings.name()).attributes(Map.of(
-                QueueAttributeName.VISIBILITY_TIMEOUT, Long.toString(settings.visibilityTimeout().toSeconds()),
-                QueueAttributeName.REDRIVE_POLICY, redrive))).queueUrl();
-        queueUrls.add(url);
-        return new Queue(url, arn(url), dlqUrl, dlqArn);
-    }
-
-    private String arn(String queueUrl) {
-        return sqs.getQueueAttributes(b -> b.queueUrl(queueUrl).attributeNames(QueueAttributeName.QUEUE_ARN))
-                .attributes().get(QueueAttributeName.QUEUE_ARN);
-    }
-
-    private void poll(String name, String url, String arn, int batchSize, RequestHandler<SQSEvent, SQSBatchResponse> handler) {
-        SqsEventSource source = new SqsEventSource(name, sqs, url, arn, batchSize, handler, options.retryDelay(), inFlight);
-        Thread thread = daemon(name).newThread(source);
-        eventSources.add(source);
-        pollers.add(thread);
-        thread.start();
+        this.bucket = bucket;
+        this.functions = functions;
+        this.uploads = new InputUploads(functions.s3(), functions.services().store(), bucket);
     }
 
     /** The environment the functions run with: the same variable names the SAM template sets. */
     public Map<String, String> environment() {
-        return environment;
+        return functions.environment();
     }
 
     /** The bucket's name: {@link Options#bucket()}, with a suffix of its own on shared endpoints. */
@@ -355,19 +201,19 @@ public final class LocalPipeline implements AutoCloseable {
 
     /** How ObjectCreated notifications reach ingest on these endpoints. */
     public Notifications notifications() {
-        return notifications;
+        return functions.notifications();
     }
 
     public ObjectStore store() {
-        return services.store();
+        return functions.services().store();
     }
 
     public JobStore jobs() {
-        return new JobStore(services.store());
+        return new JobStore(functions.services().store());
     }
 
     public ModelStore models() {
-        return services.models();
+        return functions.services().models();
     }
 
     /** Publishes a model folder (manifest.json + ONNX file) and makes that version current. */
@@ -391,23 +237,14 @@ public final class LocalPipeline implements AutoCloseable {
     /** As {@link #submit(Path, String)}, under another file name: {@code incoming/<model>/<name>}. */
     public String submit(Path file, String model, String name) {
         String key = "incoming/" + model + "/" + name;
-        long size;
-        try {
-            size = Files.size(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        if (size > UPLOAD_PART_BYTES) {
-            putMultipart(key, file);
-        } else {
-            put(key, file);
-        }
+        uploads.upload(key, file);
+        created(key);
         return key;
     }
 
     /** Uploads a file in one PUT, as most clients do; S3 then notifies {@code ObjectCreated:Put}. */
     public void put(String key, Path file) {
-        store().write(key, file);
+        uploads.put(key, file);
         created(key);
     }
 
@@ -416,67 +253,15 @@ public final class LocalPipeline implements AutoCloseable {
      * is one part); S3 then notifies {@code ObjectCreated:CompleteMultipartUpload}.
      */
     public void putMultipart(String key, Path file) {
-        String uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(key)).uploadId();
-        try (InputStream in = Files.newInputStream(file)) {
-            long size = Files.size(file);
-            int count = (int) Math.max(1, (size + UPLOAD_PART_BYTES - 1) / UPLOAD_PART_BYTES);
-            List<CompletedPart> parts = new ArrayList<>();
-            for (int number = 1; number <= count; number++) {
-                byte[] part = in.readNBytes(UPLOAD_PART_BYTES);
-                int partNumber = number;
-                String etag = s3.uploadPart(b -> b.bucket(bucket).key(key).uploadId(uploadId).partNumber(partNumber),
-                        RequestBody.fromBytes(part)).eTag();
-                parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
-            }
-            s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(parts)));
-        } catch (IOException | RuntimeException e) {
-            try {
-                s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId));
-            } catch (RuntimeException abortFailed) {
-                e.addSuppressed(abortFailed);
-            }
-            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
-        }
+        uploads.putMultipart(key, file);
         created(key);
-    }
-
-    /** The embedded S3's word of a created object: S3's notification, filtered as the template's trigger is. */
-    private void objectCreated(String createdIn, String key) {
-        if (bucket.equals(createdIn) && key.startsWith(JobKeys.INCOMING)) {
-            raiseCreated(key);
-        }
     }
 
     /** After an upload: S3 notifies by itself, or the runtime does in its place. */
     private void created(String key) {
-        if (notifications == Notifications.RAISED) {
-            raiseCreated(key);
+        if (notifications() == Notifications.RAISED) {
+            functions.invocations().objectCreated(key);
         }
-    }
-
-    /** Raises the S3 ObjectCreated notification for an existing object; asynchronous, like S3 → Lambda. */
-    private void raiseCreated(String key) {
-        pendingNotifications.incrementAndGet();
-        s3Invocations.submit(() -> {
-            try {
-                Optional<ObjectStore.StoredObject> object = store().head(key);
-                if (object.isEmpty()) {
-                    return; // gone again before S3 would have notified
-                }
-                String event = S3Notifications.objectCreatedJson(bucket, object.get(), endpoints.region());
-                for (int attempt = 1; attempt <= S3_INVOKE_ATTEMPTS; attempt++) {
-                    try {
-                        ingest.invoke(event, new LocalContext("ingest-trigger", 900_000));
-                        return;
-                    } catch (RuntimeException e) {
-                        LOG.warn("ingest-trigger failed on {} (attempt {} of {}): {}", key, attempt, S3_INVOKE_ATTEMPTS,
-                                e.toString());
-                    }
-                }
-            } finally {
-                pendingNotifications.decrementAndGet();
-            }
-        });
     }
 
     /**
@@ -484,27 +269,12 @@ public final class LocalPipeline implements AutoCloseable {
      * deployed stack's schedule makes it do.
      */
     public IngestReport sweep() {
-        String event = "{\"version\":\"0\",\"id\":\"" + java.util.UUID.randomUUID() + "\",\"detail-type\":\"Scheduled Event\","
-                + "\"source\":\"aws.events\",\"account\":\"" + EmbeddedEmulators.ACCOUNT + "\",\"time\":\""
-                + java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + "\",\"region\":\""
-                + endpoints.region() + "\",\"resources\":[\"arn:aws:events:" + endpoints.region() + ":"
-                + EmbeddedEmulators.ACCOUNT + ":rule/local-schedule\"],\"detail\":{}}";
-        return ingest.invoke(event, new LocalContext("ingest-trigger", 900_000));
+        return functions.invocations().sweep();
     }
 
     /** Fires the schedule every {@code interval} from now until close; errors are logged, not fatal. */
-    public synchronized void schedule(Duration interval) {
-        if (schedule != null) {
-            throw new IllegalStateException("a schedule is running already");
-        }
-        schedule = Executors.newSingleThreadScheduledExecutor(daemon("schedule"));
-        schedule.scheduleWithFixedDelay(() -> {
-            try {
-                sweep();
-            } catch (RuntimeException e) {
-                LOG.warn("the scheduled run failed: {}", e.toString());
-            }
-        }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+    public void schedule(Duration interval) {
+        functions.invocations().schedule(interval);
     }
 
     /**
@@ -513,7 +283,7 @@ public final class LocalPipeline implements AutoCloseable {
      * last run was collating is collated again at once: the locks its stopped writers held are handed back first.
      */
     public JobSweeper.SweepReport resume() {
-        PipelineServices s = newServices();
+        PipelineServices s = functions.newServices();
         StoppedWriters.releaseLocks(s.store(), endpoints.s3());
         java.time.Clock clock = java.time.Clock.systemUTC();
         return s.sweeper(s.ingestor(clock), clock).resume();
@@ -544,72 +314,25 @@ public final class LocalPipeline implements AutoCloseable {
      * quiet. A notification S3 has queued but no ingest environment has received yet does not count.
      */
     public boolean busy() {
-        return inFlight.get() > 0 || pendingNotifications.get() > 0;
+        return functions.busy();
     }
 
     @Override
     public void close() {
-        if (schedule != null) {
-            schedule.shutdownNow();
-        }
-        endpoints.onObjectCreated(ObjectCreatedListener.NONE);
-        eventSources.forEach(SqsEventSource::stop);
-        s3Invocations.shutdownNow();
-        for (int i = 0; i < pollers.size(); i++) {
-            if (!eventSources.get(i).invoking()) {
-                continue; // idle in a long poll of up to a second: not worth waiting for, it ends when SQS closes
-            }
-            try {
-                pollers.get(i).join(5_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
         try {
-            s3Invocations.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        try {
-            if (endpoints.shared()) {
-                removeOwnState();
-            }
+            functions.close();
         } finally {
-            if (sqs != null) {
-                sqs.close();
-            }
-            if (s3 != null) {
-                s3.close();
-            }
-            if (ownsEndpoints) {
-                endpoints.close();
-            }
-            deleteRecursively(scratch);
+            closeEndpoints(endpoints, ownsEndpoints, scratch);
         }
     }
 
-    /** On a shared endpoint: this run's queues and bucket go, so runs do not pile up in a long-lived emulator. */
-    private void removeOwnState() {
-        for (String url : queueUrls) {
-            try {
-                sqs.deleteQueue(b -> b.queueUrl(url));
-            } catch (RuntimeException e) {
-                LOG.warn("could not delete queue {}: {}", url, e.toString());
-            }
-        }
-        if (!bucketCreated) {
-            return;
-        }
+    private static void closeEndpoints(ServiceEndpoints endpoints, boolean owned, Path scratch) {
         try {
-            List<String> keys = services != null ? services.store().list("") : List.of();
-            for (int i = 0; i < keys.size(); i += 1000) {
-                List<ObjectIdentifier> batch = keys.subList(i, Math.min(keys.size(), i + 1000)).stream()
-                        .map(k -> ObjectIdentifier.builder().key(k).build()).toList();
-                s3.deleteObjects(b -> b.bucket(bucket).delete(d -> d.objects(batch).quiet(true)));
+            if (owned) {
+                endpoints.close();
             }
-            s3.deleteBucket(b -> b.bucket(bucket));
-        } catch (RuntimeException e) {
-            LOG.warn("could not remove bucket {}: {}", bucket, e.toString());
+        } finally {
+            deleteRecursively(scratch);
         }
     }
 
@@ -635,13 +358,5 @@ public final class LocalPipeline implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    private static ThreadFactory daemon(String name) {
-        return r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
-        };
     }
 }

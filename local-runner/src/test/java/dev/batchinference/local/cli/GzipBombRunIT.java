@@ -51,7 +51,7 @@ class GzipBombRunIT {
         JsonNode job = new ObjectMapper().readTree(new String(stdout, StandardCharsets.UTF_8)).path("jobs").get(0);
         assertThat(job.path("state").asText()).isEqualTo("FAILED");
         assertThat(job.path("reason").asText()).isEqualTo("LIMIT_EXCEEDED");
-        assertThat(Files.readString(dir.resolve("out/bomb.summary.json"))).contains("MAX_COMPRESSION_RATIO");
+        assertThat(Files.readString(dir.resolve("out/bomb.csv.gz.summary.json"))).contains("MAX_COMPRESSION_RATIO");
         long left = sizeOf(tmp);
         System.out.printf("gzip bomb (%d bytes, %d expanded): %s in %d s (whole process, JVM start included);"
                 + " %d bytes left in its temporary directory%n", Files.size(bomb), EXPANDED, job.path("reason").asText(),

@@ -384,7 +384,7 @@ class SamTemplateTest {
         assertThat(function(WRITER).path("Role").asText()).isEqualTo("<ResultsWriterRole.Arn>");
         Set<String> logs = Set.of("logs:CreateLogStream", "logs:PutLogEvents");
 
-        // The grants, audited against the code (LambdaPackagesEndToEndTest checks the requests the functions
+        // The grants, audited against the code (LambdaPackagesEndToEndIT checks the requests the functions
         // make against them). ingest-trigger reads inputs and models, heads and writes job state, stages
         // chunks of a .csv.gz in multipart uploads; it sends chunk tasks, and sends a job rejected while
         // planning straight to the results queue (only results-writer writes output/). Its scheduled run

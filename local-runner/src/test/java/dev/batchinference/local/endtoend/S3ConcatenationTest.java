@@ -52,7 +52,7 @@ class S3ConcatenationTest {
     void start() {
         embedded = EmbeddedS3.inMemory(0);
         targets.add(target("S3Proxy", embedded.endpoint(), embedded.accessKey(), embedded.secretKey()));
-        ExternalEndpointEndToEndTest.configured().ifPresent(e ->
+        ExternalEndpointEndToEndIT.configured().ifPresent(e ->
                 targets.add(target("external " + e.s3(), e.s3(), e.accessKeyId(), e.secretAccessKey())));
     }
 

@@ -7,21 +7,22 @@ import dev.batchinference.format.ColumnMapping;
 import dev.batchinference.format.RowBlocks;
 import dev.batchinference.format.RowReader;
 import java.io.ByteArrayInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** Blocks hold whole records: read block by block, the rows are the chunk's records, each once, in order. */
+/**
+ * Blocks hold whole records: read block by block, the rows are the chunk's records, each once, in order.
+ * {@link CsvBlocksIT} checks the same on 20,000 random records at many block and read sizes.
+ */
 class CsvBlocksTest {
     private static final ColumnMapping MAPPING = ColumnMapping.of(RandomCsv.COLUMNS, List.of("b", "a"), List.of("id", "note"));
 
-    private static List<String> readInBlocks(InputStream in, int blockBytes, List<Integer> blockLengths) throws IOException {
+    static List<String> readInBlocks(InputStream in, int blockBytes, List<Integer> blockLengths) throws IOException {
         RowBlocks blocks = new CsvRowReader(in, ',', MAPPING).blocks(blockBytes);
         List<String> rows = new ArrayList<>();
         FloatBuffer tensor = FloatBuffer.allocate(2);
@@ -38,33 +39,6 @@ class CsvBlocksTest {
             }
         }
         return rows;
-    }
-
-    @Test
-    void randomQuotedRecordsComeBackWholeAcrossManyBlocks() throws IOException {
-        RandomCsv csv = RandomCsv.generate(11, 20_000);
-        for (int blockBytes : new int[] {64, 1000, CsvBlocks.BLOCK_BYTES}) {
-            for (int maxRead : new int[] {7, 4096, Integer.MAX_VALUE}) {
-                assertReadsBack(csv, blockBytes, maxRead);
-            }
-        }
-    }
-
-    private static void assertReadsBack(RandomCsv csv, int blockBytes, int maxRead) throws IOException {
-        byte[] body = csv.bodyBytes();
-        SplittableRandom sizes = new SplittableRandom(maxRead);
-        InputStream in = new FilterInputStream(new ByteArrayInputStream(body)) {
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                return super.read(b, off, Math.min(len, 1 + sizes.nextInt(Math.min(maxRead, 1 << 20))));
-            }
-        };
-        List<Integer> lengths = new ArrayList<>();
-
-        assertThat(readInBlocks(in, blockBytes, lengths)).as("blocks of %d bytes, reads of up to %d", blockBytes, maxRead)
-                .containsExactlyElementsOf(csv.records());
-        // a block keeps the room it grew to for a long record, so small blocks become a little larger
-        assertThat(lengths).as("the input is %d bytes", body.length).hasSizeGreaterThan(body.length / Math.max(blockBytes, 4096) / 2);
     }
 
     @Test

@@ -43,7 +43,7 @@ import software.amazon.awssdk.services.sqs.model.SqsException;
  * The embedded SQS's signature check, through the real ElasticMQ behind it: what it refuses, and that what
  * real clients sign (the Java SDK, the aws CLI, boto3 and botocore's signer) gets through.
  */
-class SqsSignatureCheckTest {
+class SqsSignatureCheckIT {
     private static final String REGION = "eu-west-3";
     private static final String ACCOUNT = "123456789012";
 

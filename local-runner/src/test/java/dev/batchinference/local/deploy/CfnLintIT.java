@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * SAM translator's output wires every event source to the published alias. Skipped, saying so, where
  * cfn-lint is not installed ({@code pip install cfn-lint}); this project's CI image has it.
  */
-class CfnLintTest {
+class CfnLintIT {
     /**
      * Expands the template as CloudFormation's SAM transform would (local code paths replaced by S3
      * locations, as cfn-lint does) and prints, per event source, the function it invokes.

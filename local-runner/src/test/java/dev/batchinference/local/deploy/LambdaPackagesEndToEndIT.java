@@ -61,7 +61,7 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  * completions included). Skipped where Lambda's
  * Linux libraries cannot load (another operating system, musl).
  */
-class LambdaPackagesEndToEndTest {
+class LambdaPackagesEndToEndIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String REGION = "us-east-1";
     private static final String ACCOUNT = "123456789012";
@@ -89,7 +89,7 @@ class LambdaPackagesEndToEndTest {
         Assumptions.assumeTrue(System.getProperty("os.name").equals("Linux") && (arch.equals("amd64") || arch.equals("aarch64"))
                         && !Files.exists(Path.of("/etc/alpine-release")),
                 "the Lambda packages run only on Linux (glibc) on x86_64 or arm64, not on " + System.getProperty("os.name")
-                        + " " + arch + ": LambdaPackagesEndToEndTest skipped");
+                        + " " + arch + ": LambdaPackagesEndToEndIT skipped");
         s3Server = EmbeddedS3.inMemory(0);
         sqsServer = EmbeddedSqs.start(0, REGION, ACCOUNT);
         var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create(s3Server.accessKey(), s3Server.secretKey()));

@@ -17,8 +17,8 @@ import java.util.Map;
  * The package rules of pipeline-core (docs/architecture.md draws them): no cycles, the AWS SDK only in the
  * adapters, no Lambda types at all, and each package depending only on the packages below it.
  */
-@AnalyzeClasses(packages = ArchitectureTest.ROOT, importOptions = ImportOption.DoNotIncludeTests.class)
-class ArchitectureTest {
+@AnalyzeClasses(packages = ArchitectureIT.ROOT, importOptions = ImportOption.DoNotIncludeTests.class)
+class ArchitectureIT {
     static final String ROOT = "dev.batchinference";
 
     /**

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * never holds more than a part. A single PUT of a file larger than the heap failed with "Error writing
  * request body to server".
  */
-class LocalPipelineSubmitTest {
+class LocalPipelineSubmitIT {
 
     @Test
     void aFileOverOnePartGoesUpInPartsAndItsJobSucceeds(@TempDir Path dir) throws IOException {

@@ -22,13 +22,13 @@ import software.amazon.awssdk.services.s3.S3Configuration;
  * here of a stack created in the configured endpoint (moto, LocalStack) with the names our template
  * outputs, and manages the model store there.
  */
-@EnabledIf(value = "dev.batchinference.local.endtoend.ExternalEndpointEndToEndTest#endpointConfigured",
-        disabledReason = ExternalEndpointEndToEndTest.SKIPPED)
-class StackRemoteModeTest {
+@EnabledIf(value = "dev.batchinference.local.endtoend.ExternalEndpointEndToEndIT#endpointConfigured",
+        disabledReason = ExternalEndpointEndToEndIT.SKIPPED)
+class StackRemoteModeIT {
 
     @Test
     void theCliFindsTheBucketAndQueuesOfAStackByItsOutputs() {
-        ExternalEndpoint endpoint = ExternalEndpointEndToEndTest.configured().orElseThrow();
+        ExternalEndpoint endpoint = ExternalEndpointEndToEndIT.configured().orElseThrow();
         String suffix = HexFormat.of().formatHex(new SecureRandom().generateSeed(4));
         String stack = "batch-inference-cli-" + suffix;
         String bucket = "batch-inference-stack-" + suffix;

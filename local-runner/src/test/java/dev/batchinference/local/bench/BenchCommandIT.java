@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The benchmark on tiny sizes: it runs end to end and prints its table; speeds are not asserted. */
-class BenchCommandTest {
+class BenchCommandIT {
     @TempDir
     Path dir;
 

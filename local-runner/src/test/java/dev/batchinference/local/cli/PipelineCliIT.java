@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The CLI as users call it: exit codes, the --json document, files written. */
-class PipelineCliTest {
+class PipelineCliIT {
     @TempDir
     Path dir;
 

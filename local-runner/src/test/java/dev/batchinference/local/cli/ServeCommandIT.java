@@ -39,7 +39,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * predicted, and the predictions are read back with {@code aws s3 cp}. Skipped, saying so, where the AWS CLI
  * is not installed. And serve refuses keys that would climb out of {@code incoming/}, whatever the client.
  */
-class ServeCommandTest {
+class ServeCommandIT {
     @TempDir
     Path dir;
 

@@ -45,7 +45,7 @@ import org.junit.jupiter.api.Test;
  * <p>{@code -Dfuzz.csv.cases=N} runs more cases; {@code -Dfuzz.csv.seed=S} replays one. Each violation
  * prints its seed.
  */
-class CsvDifferentialFuzzTest {
+class CsvDifferentialFuzzIT {
     private static final int CASES = Integer.getInteger("fuzz.csv.cases", 500);
     private static final Long ONLY_SEED = Long.getLong("fuzz.csv.seed");
     private static final char[] DELIMITERS = {',', ';', '\t', '|'};
@@ -87,7 +87,7 @@ class CsvDifferentialFuzzTest {
         System.out.printf("CSV differential fuzz: %d cases, %d rows checked, %d failed planning as planted,"
                 + " %d violations%n", last - first + 1, rows, failedAsPlanted, violations.size());
         violations.stream().limit(20).forEach(v -> System.out.println("  " + v
-                + " (replay: -Dfuzz.csv.seed=<seed> -Dtest=CsvDifferentialFuzzTest)"));
+                + " (replay: -Dfuzz.csv.seed=<seed> -Dtest=CsvDifferentialFuzzIT)"));
         assertThat(violations).isEmpty();
     }
 

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The Lambda packages the Maven build makes and sam/Makefile installs: what each holds, the
  * architecture of every native library in them, and their size against the budget.
  */
-class LambdaPackagesTest {
+class LambdaPackagesIT {
     private static final long MIB = 1024 * 1024;
     private static final long MB = 1000 * 1000;
 

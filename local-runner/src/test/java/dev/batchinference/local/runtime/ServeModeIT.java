@@ -32,7 +32,7 @@ import software.amazon.awssdk.services.s3.S3Configuration;
  * What {@code ./pipeline serve} is made of, on the embedded emulators: uploads by any S3 client start jobs,
  * and a bucket kept on disk lets a restart finish the work the last run left, each row once.
  */
-class ServeModeTest {
+class ServeModeIT {
     private static final Duration TIMEOUT = Duration.ofMinutes(2);
 
     @TempDir

@@ -51,7 +51,7 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * while collating as it has attempts, with no partial outputs. A few seeds run in
  * {@code ./mvnw verify}; {@code -Dfaults.runtime.seeds=N} runs more.
  */
-class LocalRuntimeFaultInjectionTest {
+class LocalRuntimeFaultInjectionIT {
     private static final int SEEDS = Integer.getInteger("faults.runtime.seeds", 3);
     private static final Duration TIMEOUT = Duration.ofMinutes(3);
 

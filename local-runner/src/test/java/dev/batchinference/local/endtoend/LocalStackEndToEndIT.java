@@ -19,7 +19,7 @@ import org.testcontainers.utility.DockerImageName;
  * another image.
  */
 @Testcontainers(disabledWithoutDocker = true)
-class LocalStackEndToEndTest extends EndToEndScenarios {
+class LocalStackEndToEndIT extends EndToEndScenarios {
     static final String IMAGE = "localstack/localstack:4.14.0";
     static final String IMAGE_PROPERTY = "pipeline.test.localstack.image";
 

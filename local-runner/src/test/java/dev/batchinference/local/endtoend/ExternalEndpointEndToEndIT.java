@@ -18,14 +18,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Set {@value #VARIABLE} or {@code -D}{@value #PROPERTY}; without either the tier is skipped.
  */
-@EnabledIf(value = "endpointConfigured", disabledReason = ExternalEndpointEndToEndTest.SKIPPED)
-class ExternalEndpointEndToEndTest extends EndToEndScenarios {
+@EnabledIf(value = "endpointConfigured", disabledReason = ExternalEndpointEndToEndIT.SKIPPED)
+class ExternalEndpointEndToEndIT extends EndToEndScenarios {
     static final String VARIABLE = "PIPELINE_TEST_ENDPOINT";
     static final String PROPERTY = "pipeline.test.endpoint";
     static final String SKIPPED = "external-endpoint tier skipped: neither " + VARIABLE + " nor -D" + PROPERTY
             + " names an S3/SQS endpoint (.ci/run starts moto_server and sets it; or point it at a LocalStack"
             + " on http://localhost:4566)";
-    private static final Logger LOG = LoggerFactory.getLogger(ExternalEndpointEndToEndTest.class);
+    private static final Logger LOG = LoggerFactory.getLogger(ExternalEndpointEndToEndIT.class);
 
     private ExternalEndpoint endpoint;
 

@@ -25,7 +25,7 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * The runtime on S3 and SQS it did not start, as on moto or a LocalStack run by hand: here S3Proxy and
  * ElasticMQ posing as such an endpoint, which also shows the fallback for an S3 without notifications.
  */
-class LocalPipelineOnASharedEndpointTest {
+class LocalPipelineOnASharedEndpointIT {
     private EmbeddedS3 s3;
     private EmbeddedSqs sqs;
     private ExternalEndpoint endpoint;

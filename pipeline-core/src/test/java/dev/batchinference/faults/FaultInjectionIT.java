@@ -45,7 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  * of receives) or OUTPUT_WRITE_FAILED (collation failed COLLATE_MAX_ATTEMPTS times, which takes as many faults
  * while collating), and leaves no partial outputs. {@code -Dfaults.seeds=N} runs more cases.
  */
-class FaultInjectionTest {
+class FaultInjectionIT {
     private static final int SEEDS = Integer.getInteger("faults.seeds", 150);
     private static final int WORK_MAX_RECEIVES = 3;
     private static final int RESULTS_MAX_RECEIVES = 5;
