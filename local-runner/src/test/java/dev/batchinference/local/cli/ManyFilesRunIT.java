@@ -19,9 +19,10 @@ import org.junit.jupiter.api.io.TempDir;
  * path on it. ONNX Runtime's environment creation recurses over the command line, about three native frames
  * per byte; on a default-sized thread stack a command line this long killed the JVM with SIGSEGV. The length
  * is what matters, not the number of files: a few dozen files in a deep folder make it, each a job of its own.
+ * {@code -Dmanyfiles.count=300} runs hundreds of files, as users do (about two minutes).
  */
 class ManyFilesRunIT {
-    private static final int FILES = 32;
+    private static final int FILES = Integer.getInteger("manyfiles.count", 32);
 
     @TempDir
     Path dir;
