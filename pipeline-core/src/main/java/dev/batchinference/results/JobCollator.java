@@ -5,6 +5,7 @@ import dev.batchinference.failure.FailureReason;
 import dev.batchinference.failure.JobFailure;
 import dev.batchinference.job.ChunkResult;
 import dev.batchinference.job.ChunkTask;
+import dev.batchinference.job.CompletionGroups;
 import dev.batchinference.job.JobKeys;
 import dev.batchinference.job.JobPlan;
 import dev.batchinference.job.JobState;
@@ -18,7 +19,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +35,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class JobCollator {
     private static final Logger LOG = LoggerFactory.getLogger(JobCollator.class);
+    private static final int PLAN_CACHE_LIMIT = 16;
 
     private final ObjectStore store;
     private final JobStore jobs;
@@ -39,6 +43,9 @@ public final class JobCollator {
     private final Limits limits;
     private final Clock clock;
     private final CollationLock lock;
+    private final CompletionGroups completion;
+    /** Plans are written once: each writer reads a job's plan once, not at every message (a plan grows with its job). */
+    private final Map<String, JobPlan> plans = new ConcurrentHashMap<>();
 
     /** What became of one message. */
     public enum Outcome { RECORDED, SUCCEEDED, FAILED, ALREADY_ENDED, IGNORED }
@@ -52,7 +59,14 @@ public final class JobCollator {
     }
 
     public JobCollator(ObjectStore store, Duration lease, Limits limits, Clock clock, String owner) {
+        this(store, lease, limits, clock, owner, new CompletionGroups(store));
+    }
+
+    /** As above, with the completion groups given: a fanout other than {@link CompletionGroups#FANOUT}, for tests. */
+    public JobCollator(ObjectStore store, Duration lease, Limits limits, Clock clock, String owner,
+                       CompletionGroups completion) {
         this.store = store;
+        this.completion = completion;
         this.jobs = new JobStore(store);
         this.outputs = new JobOutputs(store);
         this.limits = limits;
@@ -94,20 +108,43 @@ public final class JobCollator {
         };
     }
 
+    /**
+     * Records the chunk and, through its completion groups, tells with a few requests whether it was the job's last:
+     * no listing of the whole job on this path, whatever its size (see {@link CompletionGroups}).
+     */
     private Outcome chunkDone(String jobId, ChunkResult result) {
-        Optional<JobPlan> plan = jobs.plan(jobId);
+        Optional<JobPlan> plan = plan(jobId);
         if (plan.isEmpty()) {
             return orphan(jobId);
         }
-        jobs.recordDone(jobId, result);
-        if (jobs.doneKeys(jobId).size() < plan.get().chunks().size()) {
+        int chunks = plan.get().chunks().size();
+        if (result.chunk() < 0 || result.chunk() >= chunks) {
+            LOG.error("dropping a result for chunk {} of job {}, whose chunks are 0 to {}", result.chunk(), jobId, chunks - 1);
+            return Outcome.IGNORED;
+        }
+        if (!completion.record(jobId, result, chunks)) {
             return Outcome.RECORDED;
         }
         return endJob(plan.get(), () -> collate(plan.get()));
     }
 
-    private Outcome fail(String jobId, JobFailure failure) {
+    private Optional<JobPlan> plan(String jobId) {
+        JobPlan cached = plans.get(jobId);
+        if (cached != null) {
+            return Optional.of(cached);
+        }
         Optional<JobPlan> plan = jobs.plan(jobId);
+        if (plan.isPresent()) {
+            if (plans.size() >= PLAN_CACHE_LIMIT) {
+                plans.clear();
+            }
+            plans.put(jobId, plan.get());
+        }
+        return plan;
+    }
+
+    private Outcome fail(String jobId, JobFailure failure) {
+        Optional<JobPlan> plan = plan(jobId);
         if (plan.isEmpty()) {
             return orphan(jobId);
         }
