@@ -53,19 +53,23 @@ public final class CompletionGroups {
      * says whether every chunk of the job is now recorded.
      */
     public boolean record(String jobId, ChunkResult result, int chunks) {
-        if (result.chunk() < 0 || result.chunk() >= chunks) {
-            throw new IllegalArgumentException("job " + jobId + " has chunks 0 to " + (chunks - 1) + ", not "
-                    + result.chunk());
-        }
-        store.writeIfAbsent(JobKeys.done(jobId, result.chunk()), JsonCodec.writeBytes(result));
-        return climb(jobId, result.chunk(), chunks);
+        recordDone(jobId, result);
+        return complete(jobId, result.chunk(), chunks);
+    }
+
+    /** Writes a chunk's done marker unless it has one; false if it had (the first record stays in place). */
+    public boolean recordDone(String jobId, ChunkResult result) {
+        return store.writeIfAbsent(JobKeys.done(jobId, result.chunk()), JsonCodec.writeBytes(result));
     }
 
     /**
      * Climbs from a recorded chunk as far as the groups above it are whole, writing the marker of each whole group that
-     * has a group above it; true if it reached the root, whole.
+     * has a group above it; true if it reached the root, whole: every chunk of the job is recorded.
      */
-    boolean climb(String jobId, int chunk, int chunks) {
+    public boolean complete(String jobId, int chunk, int chunks) {
+        if (chunk < 0 || chunk >= chunks) {
+            throw new IllegalArgumentException("job " + jobId + " has chunks 0 to " + (chunks - 1) + ", not " + chunk);
+        }
         int level = 0;
         int index = chunk;
         int count = chunks;

@@ -45,6 +45,20 @@ public final class JobStore {
         store.write(JobKeys.dispatched(jobId), "{}".getBytes(StandardCharsets.UTF_8));
     }
 
+    /** Marks the job's tasks as sent, with ingest's requests for the job (this write included). */
+    public void markDispatched(String jobId, Requests ingest) {
+        store.write(JobKeys.dispatched(jobId), JsonCodec.writeBytes(new Dispatched(ingest)));
+    }
+
+    /** Ingest's requests for the job, as its dispatch marker holds them; empty if the marker holds none. */
+    public Optional<Requests> ingestRequests(String jobId) {
+        return read(JobKeys.dispatched(jobId), Dispatched.class).map(Dispatched::requests);
+    }
+
+    /** The dispatch marker's content. */
+    public record Dispatched(Requests requests) {
+    }
+
     public boolean isDispatched(String jobId) {
         return store.head(JobKeys.dispatched(jobId)).isPresent();
     }

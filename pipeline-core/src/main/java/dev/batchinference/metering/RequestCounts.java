@@ -24,6 +24,11 @@ public final class RequestCounts {
         }
     }
 
+    /** The tally open on this thread, if any: null when requests are not being counted. */
+    public static Tally current() {
+        return CURRENT.get();
+    }
+
     /** Opens a tally on this thread; the tally it replaces comes back when this one is closed. */
     public static Tally open() {
         Tally tally = new Tally(CURRENT.get());
@@ -35,6 +40,7 @@ public final class RequestCounts {
     public static final class Tally implements AutoCloseable {
         private final Tally outer;
         private final long[] counts = new long[Operation.values().length];
+        private Requests settled = Requests.NONE;
         private boolean closed;
 
         private Tally(Tally outer) {
@@ -44,6 +50,19 @@ public final class RequestCounts {
         /** What was counted so far. */
         public Requests requests() {
             return new Requests(counts[0], counts[1], counts[2], counts[3], counts[4], counts[5]);
+        }
+
+        /**
+         * Marks {@code requests} as recorded somewhere (a marker or a message that carries them): {@link #unsettled}
+         * leaves them out from now on.
+         */
+        public void settle(Requests requests) {
+            settled = settled.plus(requests);
+        }
+
+        /** What was counted and not yet {@link #settle settled}. */
+        public Requests unsettled() {
+            return requests().minus(settled);
         }
 
         /** Stops counting on this thread; what was counted here is not added to the tally this one replaced. */

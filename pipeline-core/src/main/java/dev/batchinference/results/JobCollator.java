@@ -14,6 +14,7 @@ import dev.batchinference.job.JobSummary;
 import dev.batchinference.job.KeyLimits;
 import dev.batchinference.job.ResultMessage;
 import dev.batchinference.json.JsonCodec;
+import dev.batchinference.metering.RequestCounts;
 import dev.batchinference.storage.ObjectStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -46,6 +47,7 @@ public final class JobCollator {
     private final CompletionGroups completion;
     /** Plans are written once: each writer reads a job's plan once, not at every message (a plan grows with its job). */
     private final Map<String, JobPlan> plans = new ConcurrentHashMap<>();
+    private final RequestLedger requests = new RequestLedger();
 
     /** What became of one message. */
     public enum Outcome { RECORDED, SUCCEEDED, FAILED, ALREADY_ENDED, IGNORED }
@@ -79,8 +81,21 @@ public final class JobCollator {
         return handle(ResultsQueueMessage.read(messageBody));
     }
 
-    /** Handles a message read once by the caller, who may have taken its job id for a log line. */
+    /**
+     * Handles a message read once by the caller, who may have taken its job id for a log line. Its requests are
+     * counted: what no done marker or summary carried yet is kept for the job, for the next marker to carry.
+     */
     public Outcome handle(ResultsQueueMessage message) {
+        try (RequestCounts.Tally tally = RequestCounts.open()) {
+            try {
+                return dispatch(message);
+            } finally {
+                requests.keep(message.isJson() ? message.jobId() : null, tally);
+            }
+        }
+    }
+
+    private Outcome dispatch(ResultsQueueMessage message) {
         if (!message.isJson()) {
             // retrying cannot make it readable: dropping it (loudly) beats blocking the queue
             LOG.error("dropping a message that is not JSON ({} bytes)", message.length());
@@ -122,7 +137,8 @@ public final class JobCollator {
             LOG.error("dropping a result for chunk {} of job {}, whose chunks are 0 to {}", result.chunk(), jobId, chunks - 1);
             return Outcome.IGNORED;
         }
-        if (!completion.record(jobId, result, chunks)) {
+        requests.recordDone(completion, jobId, result);
+        if (!completion.complete(jobId, result.chunk(), chunks)) {
             return Outcome.RECORDED;
         }
         return endJob(plan.get(), () -> collate(plan.get()));
@@ -319,13 +335,18 @@ public final class JobCollator {
                 plan.input().modelName(), plan.model() == null ? null : plan.model().version(),
                 sum(chunks, ChunkResult::rowsIn), sum(chunks, ChunkResult::rowsOut), sum(chunks, ChunkResult::rowsRejected),
                 plan.chunks().size(), null, null, plan.createdAt(), clock.instant(),
-                Duration.between(plan.createdAt(), clock.instant()).toMillis(), timings(chunks, 0), null, null);
+                Duration.between(plan.createdAt(), clock.instant()).toMillis(), timings(chunks, 0), null, null)
+                .withRequests(requests(plan, chunks));
+    }
+
+    private JobSummary.RequestsByFunction requests(JobPlan plan, List<ChunkResult> chunks) {
+        return requests.summarize(plan.jobId(), jobs.ingestRequests(plan.jobId()).orElse(null), chunks);
     }
 
     private static JobSummary withUnaccounted(JobSummary s, List<JobSummary.UnaccountedChunk> unaccounted) {
         return new JobSummary(s.jobId(), s.state(), s.reason(), s.message(), s.input(), s.model(), s.modelVersion(),
                 s.rowsIn(), s.rowsOut(), s.rowsRejected(), s.chunks(), s.output(), s.errors(), s.createdAt(),
-                s.finishedAt(), s.durationMs(), s.timings(), s.throughput(), unaccounted);
+                s.finishedAt(), s.durationMs(), s.timings(), s.throughput(), unaccounted, s.requests());
     }
 
     private JobSummary summary(JobPlan plan, JobState state, JobFailure failure, List<ChunkResult> chunks,
@@ -338,7 +359,7 @@ public final class JobCollator {
                 failure == null ? null : failure.message(), plan.input(), plan.model().name(), plan.model().version(),
                 rowsIn, sum(chunks, ChunkResult::rowsOut), sum(chunks, ChunkResult::rowsRejected),
                 plan.chunks().size(), output, errors, plan.createdAt(), now, durationMs, timings,
-                JobSummary.Throughput.of(rowsIn, durationMs, timings.chunkMs()), null);
+                JobSummary.Throughput.of(rowsIn, durationMs, timings.chunkMs()), null).withRequests(requests(plan, chunks));
     }
 
     private static JobSummary.Timings timings(List<ChunkResult> chunks, long collateMs) {
