@@ -42,15 +42,17 @@ class ArchitectureIT {
         allowed.put("format.parquet", List.of("format", "failure", "model", "storage"));
         allowed.put("config", List.of("format"));
         allowed.put("job", List.of("failure", "format", "json", "model", "storage"));
+        allowed.put("metering", List.of("job", "queue", "storage"));
         allowed.put("layout", List.of("config", "failure", "format", "format.csv", "format.parquet", "job", "model",
                 "storage"));
         allowed.put("control", List.of("failure", "format", "job", "json", "model", "queue", "storage"));
-        allowed.put("inference", List.of("failure", "format", "job", "json", "layout", "model", "observability",
+        allowed.put("inference", List.of("failure", "format", "job", "json", "layout", "metering", "model", "observability",
                 "queue", "storage"));
-        allowed.put("results", List.of("config", "failure", "format", "job", "json", "layout", "model", "storage"));
-        allowed.put("ingest", List.of("config", "control", "failure", "format", "job", "json", "layout", "model",
-                "queue", "storage"));
-        allowed.put("aws", List.of("config", "control", "format", "ingest", "model", "queue", "storage"));
+        allowed.put("results", List.of("config", "failure", "format", "job", "json", "layout", "metering", "model",
+                "storage"));
+        allowed.put("ingest", List.of("config", "control", "failure", "format", "job", "json", "layout", "metering",
+                "model", "queue", "storage"));
+        allowed.put("aws", List.of("config", "control", "format", "ingest", "metering", "model", "queue", "storage"));
         return allowed;
     }
 

@@ -4,6 +4,8 @@ import dev.batchinference.config.PipelineConfig;
 import dev.batchinference.control.JobRedriver;
 import dev.batchinference.ingest.JobIngestor;
 import dev.batchinference.ingest.JobSweeper;
+import dev.batchinference.metering.CountingMessageSender;
+import dev.batchinference.metering.CountingObjectStore;
 import dev.batchinference.model.ModelStore;
 import dev.batchinference.queue.MessageSender;
 import dev.batchinference.storage.ObjectStore;
@@ -24,7 +26,8 @@ public final class PipelineServices {
     public PipelineServices(PipelineConfig config) {
         this.config = config;
         this.s3 = AwsClients.s3(config);
-        this.store = new S3ObjectStore(s3, config.bucket());
+        // requests are counted only where a core opened a tally for a message: see RequestCounts
+        this.store = new CountingObjectStore(new S3ObjectStore(s3, config.bucket()));
     }
 
     public PipelineConfig config() {
@@ -52,11 +55,11 @@ public final class PipelineServices {
     }
 
     public MessageSender workQueue() {
-        return new SqsMessageSender(sqs(), config.requireWorkQueueUrl());
+        return new CountingMessageSender(new SqsMessageSender(sqs(), config.requireWorkQueueUrl()));
     }
 
     public MessageSender resultsQueue() {
-        return new SqsMessageSender(sqs(), config.requireResultsQueueUrl());
+        return new CountingMessageSender(new SqsMessageSender(sqs(), config.requireResultsQueueUrl()));
     }
 
     private SqsClient sqs() {

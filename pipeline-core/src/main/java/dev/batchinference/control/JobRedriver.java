@@ -2,7 +2,7 @@ package dev.batchinference.control;
 
 import dev.batchinference.failure.FailureReason;
 import dev.batchinference.format.ChunkRange;
-import dev.batchinference.job.ChunkResult;
+import dev.batchinference.job.CompletionGroups;
 import dev.batchinference.job.ChunkTask;
 import dev.batchinference.job.JobKeys;
 import dev.batchinference.job.JobPlan;
@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Sends a job again what it is waiting for: the tasks of its chunks that have not finished, or, when every
- * chunk has, the last chunk's result so that a writer collates it. Workers and the writer are idempotent,
+ * chunk has, the result of the last chunk of each completion group, so that a writer finds the job complete and
+ * collates it. Workers and the writer are idempotent,
  * so re-sending something that was only slow costs work, never a row twice. Like Step Functions'
  * redrive, a user's redrive of a FAILED job re-runs only the chunks that did not finish.
  */
@@ -42,6 +43,7 @@ public final class JobRedriver {
     private final MessageSender workQueue;
     private final MessageSender resultsQueue;
     private final Clock clock;
+    private final CompletionGroups completion;
 
     /** What a redrive sent: chunk tasks, a request to collate, or the job's rejection again. */
     public record Redrive(String jobId, String cause, Instant at, List<Integer> chunks, boolean collationRequested,
@@ -56,6 +58,13 @@ public final class JobRedriver {
     }
 
     public JobRedriver(ObjectStore store, MessageSender workQueue, MessageSender resultsQueue, Clock clock) {
+        this(store, workQueue, resultsQueue, clock, new CompletionGroups(store));
+    }
+
+    /** As above, with the writers' completion groups when their fanout is not the default (tests). */
+    public JobRedriver(ObjectStore store, MessageSender workQueue, MessageSender resultsQueue, Clock clock,
+                       CompletionGroups completion) {
+        this.completion = completion;
         this.store = store;
         this.jobs = new JobStore(store);
         this.workQueue = workQueue;
@@ -83,10 +92,11 @@ public final class JobRedriver {
             if (!missing.isEmpty()) {
                 workQueue.send(missing.stream().map(c -> RecordJson.write(ChunkTask.of(jobId, c))).toList());
             } else if (!plan.chunks().isEmpty()) {
-                // every chunk is done, the job has not ended: the collation is what went missing
-                int last = plan.chunks().get(plan.chunks().size() - 1).index();
-                ChunkResult result = jobs.doneChunk(JobKeys.done(jobId, last)).orElseThrow();
-                resultsQueue.send(RecordJson.write(ResultMessage.chunkDone(jobId, result)));
+                // every chunk is done, the job has not ended: a climb through the completion groups (or the
+                // collation at its top) went missing. The last chunk of each group climbs again, through every group
+                resultsQueue.send(completion.lastOfEachGroup(plan.chunks().size()).stream()
+                        .map(chunk -> jobs.doneChunk(JobKeys.done(jobId, chunk)).orElseThrow())
+                        .map(result -> RecordJson.write(ResultMessage.chunkDone(jobId, result))).toList());
                 collate = true;
             }
             redrive = new Redrive(jobId, cause, now, missing.stream().map(ChunkRange::index).toList(), collate, false);

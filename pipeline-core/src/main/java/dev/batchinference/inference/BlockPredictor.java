@@ -278,7 +278,7 @@ final class BlockPredictor {
 
     /** Encoded rows: a growing byte array, written out without a copy; unsynchronized, unlike ByteArrayOutputStream. */
     private static final class ExposedBytes extends OutputStream {
-        private byte[] buffer = new byte[256 * 1024];
+        private byte[] buffer = new byte[16 * 1024]; // grows to the block's size: a small chunk needs little
         private int size;
 
         @Override

@@ -14,6 +14,7 @@ import dev.batchinference.job.JobStore;
 import dev.batchinference.job.ResultMessage;
 import dev.batchinference.json.RecordJson;
 import dev.batchinference.layout.Formats;
+import dev.batchinference.metering.RequestCounts;
 import dev.batchinference.model.ModelCache;
 import dev.batchinference.model.ModelStore;
 import dev.batchinference.model.OnnxModel;
@@ -63,6 +64,12 @@ public final class ChunkWorker {
 
     /** Processes one work-queue message; throws only for failures worth retrying. */
     public ChunkOutcome process(String messageBody) {
+        try (RequestCounts.Tally requests = RequestCounts.open()) {
+            return process(messageBody, requests);
+        }
+    }
+
+    private ChunkOutcome process(String messageBody, RequestCounts.Tally requests) {
         long started = System.nanoTime();
         ChunkTask task = RecordJson.read(messageBody, ChunkTask.class);
         if (jobs.isDone(task.jobId(), task.chunk().index())) {
@@ -70,7 +77,8 @@ public final class ChunkWorker {
             return ChunkOutcome.duplicate(task.jobId(), task.chunk().index());
         }
         try {
-            ChunkResult result = predict(task, started);
+            // the chunk's requests travel with its result, the message that carries them counted in
+            ChunkResult result = predict(task, started).withRequests(requests.requests().withOneSend());
             resultsQueue.send(RecordJson.write(ResultMessage.chunkDone(task.jobId(), result)));
             return ChunkOutcome.predicted(task.jobId(), result);
         } catch (PipelineException e) {

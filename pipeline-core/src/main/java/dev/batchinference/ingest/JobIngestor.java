@@ -18,6 +18,7 @@ import dev.batchinference.job.JobStore;
 import dev.batchinference.job.ResultMessage;
 import dev.batchinference.json.RecordJson;
 import dev.batchinference.layout.Formats;
+import dev.batchinference.metering.RequestCounts;
 import dev.batchinference.model.ModelStore;
 import dev.batchinference.queue.MessageSender;
 import dev.batchinference.storage.ObjectStore;
@@ -66,6 +67,12 @@ public final class JobIngestor {
 
     /** Ingests one object by its decoded key; safe to call again for the same object version. */
     public Outcome ingest(String key) {
+        try (RequestCounts.Tally requests = RequestCounts.open()) {
+            return ingest(key, requests);
+        }
+    }
+
+    private Outcome ingest(String key, RequestCounts.Tally requests) {
         if (!JobKeys.isIncoming(key)) {
             LOG.info("ignoring {}: not under incoming/<model>/", key);
             return new Outcome(key, null, Outcome.Status.IGNORED, 0);
@@ -91,7 +98,7 @@ public final class JobIngestor {
             plan = jobs.plan(jobId).orElseThrow();
         }
         dispatch(plan);
-        jobs.markDispatched(jobId);
+        jobs.markDispatched(jobId, requests.requests().withOnePut());
         LOG.info("job {} for {}: {}", jobId, key, plan.isRejected()
                 ? "rejected, " + plan.failure().reason() : plan.chunks().size() + " chunk(s)");
         return new Outcome(key, jobId, plan.isRejected() ? Outcome.Status.REJECTED : Outcome.Status.STARTED,

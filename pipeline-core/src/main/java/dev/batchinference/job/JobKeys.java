@@ -66,6 +66,43 @@ public final class JobKeys {
         return doneMarkers(jobId) + chunkName(chunk) + ".json";
     }
 
+    /** Markers of the completion groups of one level (level 1 groups chunks, level 2 groups level 1's, ...). */
+    public static String groups(String jobId, int level) {
+        return JOBS + jobId + "/groups/" + level + "/";
+    }
+
+    /** The marker of a whole completion group, written once when every member of the group is done. */
+    public static String group(String jobId, int level, int index) {
+        return groups(jobId, level) + chunkName(index) + ".json";
+    }
+
+    /**
+     * The index a done or group marker's key names ({@code .../000123.json} → 123), or -1 for a key that is not a
+     * finished marker (some stores list an object being written under a temporary name beside it).
+     */
+    public static int markerIndex(String key) {
+        int name = key.lastIndexOf('/') + 1;
+        if (!key.endsWith(".json") || key.length() - ".json".length() <= name) {
+            return -1;
+        }
+        String digits = key.substring(name, key.length() - ".json".length());
+        for (int i = 0; i < digits.length(); i++) {
+            if (digits.charAt(i) < '0' || digits.charAt(i) > '9') {
+                return -1;
+            }
+        }
+        return digits.length() > 9 ? -1 : Integer.parseInt(digits);
+    }
+
+    /**
+     * The shortest key prefix under {@code folder} that every marker of indexes {@code [first, first + 10^digits)} starts
+     * with, when {@code first} is a multiple of {@code 10^digits}: {@code 000100} less its last two digits for 100..199.
+     */
+    public static String markerPrefix(String folder, int first, int digits) {
+        String name = chunkName(first);
+        return folder + name.substring(0, name.length() - digits);
+    }
+
     public static String collateLock(String jobId) {
         return JOBS + jobId + "/collate.lock";
     }

@@ -12,7 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** A job's state under {@code jobs/<jobId>/}: plan, dispatch marker, finished chunks, terminal record. */
+/**
+ * A job's state under {@code jobs/<jobId>/}: plan, dispatch marker, finished chunks (recorded by {@link CompletionGroups}),
+ * terminal record.
+ */
 public final class JobStore {
     private final ObjectStore store;
 
@@ -42,23 +45,32 @@ public final class JobStore {
         store.write(JobKeys.dispatched(jobId), "{}".getBytes(StandardCharsets.UTF_8));
     }
 
-    public boolean isDispatched(String jobId) {
-        return store.head(JobKeys.dispatched(jobId)).isPresent();
+    /** Marks the job's tasks as sent, with ingest's requests for the job (this write included). */
+    public void markDispatched(String jobId, Requests ingest) {
+        store.write(JobKeys.dispatched(jobId), JsonCodec.writeBytes(new Dispatched(ingest)));
     }
 
-    /**
-     * Records a finished chunk, once: a repeat leaves the first record in place, so no reader ever meets
-     * a record being rewritten (S3 replaces objects atomically; not every emulator does).
-     */
-    public void recordDone(String jobId, ChunkResult result) {
-        store.writeIfAbsent(JobKeys.done(jobId, result.chunk()), JsonCodec.writeBytes(result));
+    /** Ingest's requests for the job, as its dispatch marker holds them; empty if the marker holds none. */
+    public Optional<Requests> ingestRequests(String jobId) {
+        return read(JobKeys.dispatched(jobId), Dispatched.class).map(Dispatched::requests);
+    }
+
+    /** The dispatch marker's content. */
+    public record Dispatched(Requests requests) {
+    }
+
+    public boolean isDispatched(String jobId) {
+        return store.head(JobKeys.dispatched(jobId)).isPresent();
     }
 
     public boolean isDone(String jobId, int chunk) {
         return store.head(JobKeys.done(jobId, chunk)).isPresent();
     }
 
-    /** Keys of finished chunks' records; cheaper than reading them, for progress checks. */
+    /**
+     * Keys of finished chunks' records; cheaper than reading them, for progress checks and redrives. A listing of the
+     * whole job: never on a per-message path ({@link CompletionGroups} tells when the last chunk is in).
+     */
     public List<String> doneKeys(String jobId) {
         // only finished records: some stores list an object being written under a temporary name beside it
         return store.list(JobKeys.doneMarkers(jobId)).stream().filter(k -> k.endsWith(".json")).toList();

@@ -24,7 +24,31 @@ public record JobSummary(
         long durationMs,
         Timings timings,
         Throughput throughput,
-        List<UnaccountedChunk> unaccountedChunks) {
+        List<UnaccountedChunk> unaccountedChunks,
+        RequestsByFunction requests) {
+
+    /** A summary without request counts, as before they were counted. */
+    public JobSummary(String jobId, JobState state, FailureReason reason, String message, InputObject input, String model,
+                      String modelVersion, long rowsIn, long rowsOut, long rowsRejected, int chunks, String output,
+                      String errors, Instant createdAt, Instant finishedAt, long durationMs, Timings timings,
+                      Throughput throughput, List<UnaccountedChunk> unaccountedChunks) {
+        this(jobId, state, reason, message, input, model, modelVersion, rowsIn, rowsOut, rowsRejected, chunks, output,
+                errors, createdAt, finishedAt, durationMs, timings, throughput, unaccountedChunks, null);
+    }
+
+    public JobSummary withRequests(RequestsByFunction byFunction) {
+        return new JobSummary(jobId, state, reason, message, input, model, modelVersion, rowsIn, rowsOut, rowsRejected,
+                chunks, output, errors, createdAt, finishedAt, durationMs, timings, throughput, unaccountedChunks, byFunction);
+    }
+
+    /**
+     * The S3 and SQS requests each function made for the job, by operation: ingest's planning and dispatch, the
+     * workers' for the chunks they recorded, the writer's for recording chunks and ending the job. Requests of work
+     * that left no record (a duplicate task skipped, an attempt that failed, the last results of a writer environment
+     * other than the one that ended the job) are not in them, nor are the queue event sources' receives and deletes.
+     */
+    public record RequestsByFunction(Requests ingestTrigger, Requests batchWorker, Requests resultsWriter) {
+    }
 
     /**
      * A chunk whose rows do not add up (a job that ended {@code ROWS_UNACCOUNTED}): where it is, the rows the

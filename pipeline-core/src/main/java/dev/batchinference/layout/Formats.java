@@ -216,9 +216,11 @@ public final class Formats {
             return new ParquetRowReader(new ObjectStoreInputFile(store, input.key(), input.etag(), input.size()),
                     chunk.startByte(), chunk.endByte(), layout.mapping());
         }
-        InputStream in = chunk.source() != null ? store.read(chunk.source())
-                : store.read(input.key(), input.etag(), chunk.startByte(), chunk.endByte());
-        return new CsvRowReader(in, layout.delimiter(), layout.mapping());
+        if (chunk.source() != null) {
+            return new CsvRowReader(store.read(chunk.source()), layout.delimiter(), layout.mapping());
+        }
+        InputStream in = store.read(input.key(), input.etag(), chunk.startByte(), chunk.endByte());
+        return new CsvRowReader(in, layout.delimiter(), layout.mapping(), chunk.endByte() - chunk.startByte());
     }
 
     /** A chunk's predictions part in the layout's output format; a CSV part has no header (collation writes it). */

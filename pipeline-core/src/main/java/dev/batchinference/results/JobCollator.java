@@ -5,6 +5,7 @@ import dev.batchinference.failure.FailureReason;
 import dev.batchinference.failure.JobFailure;
 import dev.batchinference.job.ChunkResult;
 import dev.batchinference.job.ChunkTask;
+import dev.batchinference.job.CompletionGroups;
 import dev.batchinference.job.JobKeys;
 import dev.batchinference.job.JobPlan;
 import dev.batchinference.job.JobState;
@@ -13,12 +14,15 @@ import dev.batchinference.job.JobSummary;
 import dev.batchinference.job.KeyLimits;
 import dev.batchinference.job.ResultMessage;
 import dev.batchinference.json.JsonCodec;
+import dev.batchinference.metering.RequestCounts;
 import dev.batchinference.storage.ObjectStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +36,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class JobCollator {
     private static final Logger LOG = LoggerFactory.getLogger(JobCollator.class);
+    private static final int PLAN_CACHE_LIMIT = 16;
 
     private final ObjectStore store;
     private final JobStore jobs;
@@ -39,6 +44,10 @@ public final class JobCollator {
     private final Limits limits;
     private final Clock clock;
     private final CollationLock lock;
+    private final CompletionGroups completion;
+    /** Plans are written once: each writer reads a job's plan once, not at every message (a plan grows with its job). */
+    private final Map<String, JobPlan> plans = new ConcurrentHashMap<>();
+    private final RequestLedger requests = new RequestLedger();
 
     /** What became of one message. */
     public enum Outcome { RECORDED, SUCCEEDED, FAILED, ALREADY_ENDED, IGNORED }
@@ -52,7 +61,14 @@ public final class JobCollator {
     }
 
     public JobCollator(ObjectStore store, Duration lease, Limits limits, Clock clock, String owner) {
+        this(store, lease, limits, clock, owner, new CompletionGroups(store));
+    }
+
+    /** As above, with the completion groups given: a fanout other than {@link CompletionGroups#FANOUT}, for tests. */
+    public JobCollator(ObjectStore store, Duration lease, Limits limits, Clock clock, String owner,
+                       CompletionGroups completion) {
         this.store = store;
+        this.completion = completion;
         this.jobs = new JobStore(store);
         this.outputs = new JobOutputs(store);
         this.limits = limits;
@@ -65,8 +81,21 @@ public final class JobCollator {
         return handle(ResultsQueueMessage.read(messageBody));
     }
 
-    /** Handles a message read once by the caller, who may have taken its job id for a log line. */
+    /**
+     * Handles a message read once by the caller, who may have taken its job id for a log line. Its requests are
+     * counted: what no done marker or summary carried yet is kept for the job, for the next marker to carry.
+     */
     public Outcome handle(ResultsQueueMessage message) {
+        try (RequestCounts.Tally tally = RequestCounts.open()) {
+            try {
+                return dispatch(message);
+            } finally {
+                requests.keep(message.isJson() ? message.jobId() : null, tally);
+            }
+        }
+    }
+
+    private Outcome dispatch(ResultsQueueMessage message) {
         if (!message.isJson()) {
             // retrying cannot make it readable: dropping it (loudly) beats blocking the queue
             LOG.error("dropping a message that is not JSON ({} bytes)", message.length());
@@ -94,20 +123,44 @@ public final class JobCollator {
         };
     }
 
+    /**
+     * Records the chunk and, through its completion groups, tells with a few requests whether it was the job's last:
+     * no listing of the whole job on this path, whatever its size (see {@link CompletionGroups}).
+     */
     private Outcome chunkDone(String jobId, ChunkResult result) {
-        Optional<JobPlan> plan = jobs.plan(jobId);
+        Optional<JobPlan> plan = plan(jobId);
         if (plan.isEmpty()) {
             return orphan(jobId);
         }
-        jobs.recordDone(jobId, result);
-        if (jobs.doneKeys(jobId).size() < plan.get().chunks().size()) {
+        int chunks = plan.get().chunks().size();
+        if (result.chunk() < 0 || result.chunk() >= chunks) {
+            LOG.error("dropping a result for chunk {} of job {}, whose chunks are 0 to {}", result.chunk(), jobId, chunks - 1);
+            return Outcome.IGNORED;
+        }
+        requests.recordDone(completion, jobId, result);
+        if (!completion.complete(jobId, result.chunk(), chunks)) {
             return Outcome.RECORDED;
         }
         return endJob(plan.get(), () -> collate(plan.get()));
     }
 
-    private Outcome fail(String jobId, JobFailure failure) {
+    private Optional<JobPlan> plan(String jobId) {
+        JobPlan cached = plans.get(jobId);
+        if (cached != null) {
+            return Optional.of(cached);
+        }
         Optional<JobPlan> plan = jobs.plan(jobId);
+        if (plan.isPresent()) {
+            if (plans.size() >= PLAN_CACHE_LIMIT) {
+                plans.clear();
+            }
+            plans.put(jobId, plan.get());
+        }
+        return plan;
+    }
+
+    private Outcome fail(String jobId, JobFailure failure) {
+        Optional<JobPlan> plan = plan(jobId);
         if (plan.isEmpty()) {
             return orphan(jobId);
         }
@@ -282,13 +335,18 @@ public final class JobCollator {
                 plan.input().modelName(), plan.model() == null ? null : plan.model().version(),
                 sum(chunks, ChunkResult::rowsIn), sum(chunks, ChunkResult::rowsOut), sum(chunks, ChunkResult::rowsRejected),
                 plan.chunks().size(), null, null, plan.createdAt(), clock.instant(),
-                Duration.between(plan.createdAt(), clock.instant()).toMillis(), timings(chunks, 0), null, null);
+                Duration.between(plan.createdAt(), clock.instant()).toMillis(), timings(chunks, 0), null, null)
+                .withRequests(requests(plan, chunks));
+    }
+
+    private JobSummary.RequestsByFunction requests(JobPlan plan, List<ChunkResult> chunks) {
+        return requests.summarize(plan.jobId(), jobs.ingestRequests(plan.jobId()).orElse(null), chunks);
     }
 
     private static JobSummary withUnaccounted(JobSummary s, List<JobSummary.UnaccountedChunk> unaccounted) {
         return new JobSummary(s.jobId(), s.state(), s.reason(), s.message(), s.input(), s.model(), s.modelVersion(),
                 s.rowsIn(), s.rowsOut(), s.rowsRejected(), s.chunks(), s.output(), s.errors(), s.createdAt(),
-                s.finishedAt(), s.durationMs(), s.timings(), s.throughput(), unaccounted);
+                s.finishedAt(), s.durationMs(), s.timings(), s.throughput(), unaccounted, s.requests());
     }
 
     private JobSummary summary(JobPlan plan, JobState state, JobFailure failure, List<ChunkResult> chunks,
@@ -301,7 +359,7 @@ public final class JobCollator {
                 failure == null ? null : failure.message(), plan.input(), plan.model().name(), plan.model().version(),
                 rowsIn, sum(chunks, ChunkResult::rowsOut), sum(chunks, ChunkResult::rowsRejected),
                 plan.chunks().size(), output, errors, plan.createdAt(), now, durationMs, timings,
-                JobSummary.Throughput.of(rowsIn, durationMs, timings.chunkMs()), null);
+                JobSummary.Throughput.of(rowsIn, durationMs, timings.chunkMs()), null).withRequests(requests(plan, chunks));
     }
 
     private static JobSummary.Timings timings(List<ChunkResult> chunks, long collateMs) {

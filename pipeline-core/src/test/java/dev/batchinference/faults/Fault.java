@@ -10,6 +10,8 @@ public enum Fault {
     BEFORE_CHUNK_DONE,
     /** the worker dies after its ChunkDone is sent, before the task is acknowledged */
     AFTER_CHUNK_DONE,
+    /** the writer dies after writing a done or completion-group marker, before it looks at the group above */
+    DURING_COMPLETION,
     /** the writer dies in the middle of streaming the collated output */
     DURING_COLLATION,
     /** S3 answers 503 SlowDown to a request */

@@ -8,6 +8,7 @@ import dev.batchinference.failure.FailureReason;
 import dev.batchinference.format.ChunkLimits;
 import dev.batchinference.inference.ChunkWorker;
 import dev.batchinference.ingest.JobIngestor;
+import dev.batchinference.job.CompletionGroups;
 import dev.batchinference.job.JobKeys;
 import dev.batchinference.job.JobState;
 import dev.batchinference.job.JobStore;
@@ -38,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Property-style fault injection: many seeded cases, each running a job through the three cores while
- * functions die at named points, S3 answers 503, and a simulated SQS redelivers, duplicates, reorders and
+ * functions die at named points (a writer too, between the levels of a job's completion groups), S3 answers 503, and a simulated SQS redelivers, duplicates, reorders and
  * dead-letters messages. After each case the invariants of docs/design.md must hold: the job is terminal, every
  * input row is in the output or the errors file exactly once and in order (the outputs are byte-identical
  * to a clean run's), exactly one output, the input unchanged. A job that fails ends CHUNK_FAILED (a chunk ran out
@@ -50,6 +51,9 @@ class FaultInjectionIT {
     private static final int WORK_MAX_RECEIVES = 3;
     private static final int RESULTS_MAX_RECEIVES = 5;
     private static final int MAX_DELIVERIES = 20_000;
+    /** 16 chunks in completion groups of 10: two groups and a root, so that climbs race across levels. */
+    private static final int CHUNK_ROWS = 10;
+    private static final int FANOUT = 10;
     private static final String KEY = "incoming/iris/faults/iris with bad rows.csv";
 
     @TempDir
@@ -116,12 +120,14 @@ class FaultInjectionIT {
         InMemoryMessageSender results = new InMemoryMessageSender();
         ModelStore models = new ModelStore(store, cache);
         JobIngestor ingestor = new JobIngestor("bucket", store, models, work, results,
-                new ChunkLimits(20, Long.MAX_VALUE), DataSettings.defaults(), Limits.defaults(), clock);
+                new ChunkLimits(CHUNK_ROWS, Long.MAX_VALUE), DataSettings.defaults(), Limits.defaults(), clock);
         ChunkWorker worker = new ChunkWorker(store, models, new ModelCache(),
                 faults ? new FaultyMessageSender(results, plan) : results, 16);
         List<JobCollator> writers = List.of(
-                new JobCollator(store, Duration.ofMinutes(15), Limits.defaults(), clock, "writer-a"),
-                new JobCollator(store, Duration.ofMinutes(15), Limits.defaults(), clock, "writer-b"));
+                new JobCollator(store, Duration.ofMinutes(15), Limits.defaults(), clock, "writer-a",
+                        new CompletionGroups(store, FANOUT)),
+                new JobCollator(store, Duration.ofMinutes(15), Limits.defaults(), clock, "writer-b",
+                        new CompletionGroups(store, FANOUT)));
 
         // S3 invokes ingest again after a failure (and a scheduled sweep would find the object at last)
         String jobId = null;

@@ -72,7 +72,11 @@ public final class FaultyObjectStore implements ObjectStore {
     @Override
     public boolean writeIfAbsent(String key, byte[] content) {
         maybeSlowDown();
-        return store.writeIfAbsent(key, content);
+        boolean written = store.writeIfAbsent(key, content);
+        if ((key.contains("/done/") || key.contains("/groups/")) && plan.strikes(Fault.DURING_COMPLETION)) {
+            throw new FaultPlan.InjectedFault(Fault.DURING_COMPLETION);
+        }
+        return written;
     }
 
     @Override

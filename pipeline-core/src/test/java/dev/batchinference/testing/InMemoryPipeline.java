@@ -8,11 +8,15 @@ import dev.batchinference.inference.ChunkWorker;
 import dev.batchinference.ingest.JobIngestor;
 import dev.batchinference.ingest.JobSweeper;
 import dev.batchinference.job.JobKeys;
+import dev.batchinference.metering.CountingMessageSender;
+import dev.batchinference.metering.CountingObjectStore;
 import dev.batchinference.model.ModelCache;
 import dev.batchinference.model.ModelStore;
 import dev.batchinference.queue.InMemoryMessageSender;
+import dev.batchinference.queue.MessageSender;
 import dev.batchinference.results.JobCollator;
 import dev.batchinference.storage.InMemoryObjectStore;
+import dev.batchinference.storage.ObjectStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -43,12 +47,16 @@ public final class InMemoryPipeline {
         this(modelCache, limits, data, Limits.defaults());
     }
 
+    /** The functions' requests are counted, as in the deployed functions (the test's own reads of the store are not). */
     public InMemoryPipeline(Path modelCache, ChunkLimits limits, DataSettings data, Limits safety) {
-        this.models = new ModelStore(store, modelCache, safety.maxModelBytes());
-        this.ingestor = new JobIngestor("test-bucket", store, models, workQueue, resultsQueue, limits, data, safety,
+        ObjectStore counted = new CountingObjectStore(store);
+        MessageSender work = new CountingMessageSender(workQueue);
+        MessageSender results = new CountingMessageSender(resultsQueue);
+        this.models = new ModelStore(counted, modelCache, safety.maxModelBytes());
+        this.ingestor = new JobIngestor("test-bucket", counted, models, work, results, limits, data, safety,
                 Clock.systemUTC());
-        this.worker = new ChunkWorker(store, models, new ModelCache(), resultsQueue, 1024);
-        this.collator = new JobCollator(store, Duration.ofMinutes(15), safety, Clock.systemUTC(), "test-writer");
+        this.worker = new ChunkWorker(counted, models, new ModelCache(), results, 1024);
+        this.collator = new JobCollator(counted, Duration.ofMinutes(15), safety, Clock.systemUTC(), "test-writer");
     }
 
     /** Job control on this pipeline's bucket and queues, at the given time. */

@@ -1,6 +1,7 @@
 package dev.batchinference.local.cli;
 
-import dev.batchinference.job.ChunkResult;
+import dev.batchinference.format.ChunkRange;
+import dev.batchinference.job.JobKeys;
 import dev.batchinference.job.JobPlan;
 import dev.batchinference.job.JobStore;
 import dev.batchinference.job.JobSummary;
@@ -18,7 +19,9 @@ final class Progress {
     private final boolean terminal;
     private final Map<String, String> lastLine = new HashMap<>();
     private final Map<String, JobPlan> plans = new HashMap<>();
-    private final Map<String, Map<String, ChunkResult>> doneChunks = new HashMap<>();
+    private static final long LOOK_EVERY_NANOS = 200_000_000L;
+    private final Map<String, Map<String, ChunkRange>> doneChunks = new HashMap<>();
+    private final Map<String, Long> nextLook = new HashMap<>();
     private final long started = System.nanoTime();
 
     Progress(PrintStream err, boolean terminal) {
@@ -39,14 +42,23 @@ final class Progress {
             return;
         }
         int total = plan.chunks().size();
-        Map<String, ChunkResult> done = doneChunks.computeIfAbsent(jobId, id -> new HashMap<>());
+        // a look lists every done marker of the job: a large job is looked at less often, so that following it does
+        // not cost the local S3 more than running it (one page of 1,000 keys per look and 250 chunks of the job)
+        long now = System.nanoTime();
+        if (now < nextLook.getOrDefault(jobId, Long.MIN_VALUE)) {
+            return;
+        }
+        nextLook.put(jobId, now + LOOK_EVERY_NANOS * Math.max(1, total / 250));
+        Map<String, ChunkRange> done = doneChunks.computeIfAbsent(jobId, id -> new HashMap<>());
         for (String key : jobs.doneKeys(jobId)) {
-            if (!done.containsKey(key)) {
-                jobs.doneChunk(key).ifPresent(r -> done.put(key, r));
+            int index = JobKeys.markerIndex(key);
+            if (!done.containsKey(key) && index >= 0 && index < total) {
+                done.put(key, plan.chunks().get(index));
             }
         }
-        long rows = done.values().stream().mapToLong(ChunkResult::rowsIn).sum();
-        long bytesDone = done.values().stream().mapToLong(r -> plan.chunks().get(r.chunk()).length()).sum();
+        // rows as the planner counted them: no read of each chunk's record (plans from before planners counted have none)
+        long rows = done.values().stream().mapToLong(c -> c.rows() == null ? 0 : c.rows()).sum();
+        long bytesDone = done.values().stream().mapToLong(ChunkRange::length).sum();
         double seconds = (System.nanoTime() - started) / 1e9;
         String rate = done.isEmpty() || bytesDone == 0 ? "" : String.format("  %,d rows  %,.0f rows/s  ETA %.0f s",
                 rows, rows / seconds, seconds * (plan.input().size() - bytesDone) / bytesDone);

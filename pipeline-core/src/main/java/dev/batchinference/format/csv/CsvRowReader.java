@@ -29,7 +29,10 @@ public final class CsvRowReader implements RowReader {
     private final long delimiterPattern;
     private final CsvRecordScanner scanner;
     private final int columns;
-    private byte[] buffer = new byte[256 * 1024];
+    private static final int BUFFER_BYTES = 256 * 1024;
+    private byte[] buffer;
+    /** How many bytes the input holds, where known: a chunk smaller than a block needs no more room than itself. */
+    private long expectedBytes = Long.MAX_VALUE;
     private int position;
     private int limit;
     private boolean endOfInput;
@@ -44,6 +47,17 @@ public final class CsvRowReader implements RowReader {
     private long rowsRead;
 
     public CsvRowReader(InputStream in, char delimiter, ColumnMapping mapping) {
+        this(in, delimiter, mapping, new byte[BUFFER_BYTES]);
+    }
+
+    /** As above, for an input of {@code expectedBytes} (a chunk's byte range): buffers no larger than needed. */
+    public CsvRowReader(InputStream in, char delimiter, ColumnMapping mapping, long expectedBytes) {
+        this(in, delimiter, mapping, new byte[(int) Math.min(BUFFER_BYTES, Math.max(1024, expectedBytes + 1))]);
+        this.expectedBytes = expectedBytes;
+    }
+
+    private CsvRowReader(InputStream in, char delimiter, ColumnMapping mapping, byte[] buffer) {
+        this.buffer = buffer;
         this.scanner = new CsvRecordScanner(delimiter); // refuses a delimiter that is not plain ASCII
         this.in = in;
         this.delimiter = (byte) delimiter;
@@ -54,8 +68,7 @@ public final class CsvRowReader implements RowReader {
 
     /** The rows of one block of whole records, read in place. */
     static CsvRowReader ofBlock(ByteBlock block, char delimiter, ColumnMapping mapping) {
-        CsvRowReader reader = new CsvRowReader(InputStream.nullInputStream(), delimiter, mapping);
-        reader.buffer = block.bytes();
+        CsvRowReader reader = new CsvRowReader(InputStream.nullInputStream(), delimiter, mapping, block.bytes());
         reader.limit = block.length();
         reader.endOfInput = true;
         return reader;
@@ -64,7 +77,8 @@ public final class CsvRowReader implements RowReader {
     /** The rows as blocks for parallel decoding; only before the first {@link #next}. */
     @Override
     public Optional<RowBlocks> blocks() {
-        return Optional.of(blocks(CsvBlocks.BLOCK_BYTES));
+        // a chunk of many small tasks is smaller than a block: a block of its size saves allocating and zeroing the rest
+        return Optional.of(blocks((int) Math.min(CsvBlocks.BLOCK_BYTES, Math.max(1024, expectedBytes + 1))));
     }
 
     RowBlocks blocks(int blockBytes) {
