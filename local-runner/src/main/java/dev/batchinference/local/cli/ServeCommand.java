@@ -3,7 +3,6 @@ package dev.batchinference.local.cli;
 import dev.batchinference.aws.AwsClients;
 import dev.batchinference.aws.S3ObjectStore;
 import dev.batchinference.config.PipelineConfig;
-import dev.batchinference.format.ChunkLimits;
 import dev.batchinference.ingest.JobSweeper;
 import dev.batchinference.local.emulator.EmbeddedS3;
 import dev.batchinference.local.runtime.EmbeddedEmulators;
@@ -22,6 +21,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -58,8 +58,8 @@ final class ServeCommand implements Callable<Integer> {
             description = "uploads do not start jobs; inputs wait for a sweep (--schedule or `./pipeline sweep`)")
     boolean noTrigger;
 
-    @Option(names = "--chunk-rows", paramLabel = "N", description = "most rows per chunk (default: ${DEFAULT-VALUE})")
-    long chunkRows = PipelineConfig.DEFAULT_CHUNK_MAX_ROWS;
+    @Mixin
+    SettingsOptions settings;
 
     @Option(names = "--workers", paramLabel = "N", description = "worker execution environments (default: cores)")
     int workers = Math.max(1, Runtime.getRuntime().availableProcessors());
@@ -77,6 +77,7 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Duration every = schedule == null ? null : parseRate(schedule);
+        Map<String, String> env = settings.environment();
         PrintStream err = System.err;
         EmbeddedEmulators emulators;
         try {
@@ -93,7 +94,8 @@ final class ServeCommand implements Callable<Integer> {
             pipeline = LocalPipeline.start(LocalPipeline.Options.defaults()
                     .withBucket(bucket)
                     .withUploadTrigger(!noTrigger)
-                    .withChunkLimits(new ChunkLimits(chunkRows, PipelineConfig.DEFAULT_CHUNK_MAX_BYTES))
+                    .withChunkLimits(SettingsOptions.chunkLimits(env))
+                    .withSettings(env)
                     .withEnvironments(workers, 1), emulators);
         } catch (RuntimeException e) {
             emulators.close();

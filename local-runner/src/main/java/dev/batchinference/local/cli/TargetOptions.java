@@ -172,6 +172,25 @@ final class TargetOptions {
         }
     }
 
+    /**
+     * An endpoint {@code run} or {@code serve} runs the functions against: the credentials from
+     * AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY where set (moto and LocalStack take any), the region from
+     * AWS_REGION, else us-east-1.
+     */
+    static dev.batchinference.local.runtime.ExternalEndpoint external(String url) {
+        dev.batchinference.local.runtime.ExternalEndpoint given;
+        try {
+            given = dev.batchinference.local.runtime.ExternalEndpoint.parse(url, "--endpoint");
+        } catch (IllegalArgumentException e) {
+            throw new PipelineCli.UsageException(e.getMessage());
+        }
+        boolean ownKeys = System.getenv("AWS_ACCESS_KEY_ID") != null && System.getenv("AWS_SECRET_ACCESS_KEY") != null;
+        return new dev.batchinference.local.runtime.ExternalEndpoint(given.s3(), given.sqs(),
+                Optional.ofNullable(System.getenv("AWS_REGION")).orElse(given.region()),
+                ownKeys ? System.getenv("AWS_ACCESS_KEY_ID") : given.accessKeyId(),
+                ownKeys ? System.getenv("AWS_SECRET_ACCESS_KEY") : given.secretAccessKey());
+    }
+
     static String rootMessage(Throwable e) {
         Throwable t = e;
         while (t.getCause() != null) {
