@@ -5,7 +5,9 @@ import dev.batchinference.aws.S3ObjectStore;
 import dev.batchinference.config.PipelineConfig;
 import dev.batchinference.ingest.JobSweeper;
 import dev.batchinference.local.emulator.EmbeddedS3;
+import dev.batchinference.local.runtime.DedicatedEndpoint;
 import dev.batchinference.local.runtime.EmbeddedEmulators;
+import dev.batchinference.local.runtime.ServiceEndpoints;
 import dev.batchinference.local.runtime.LocalPipeline;
 import dev.batchinference.model.ModelStore;
 import java.io.PrintStream;
@@ -64,6 +66,11 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--workers", paramLabel = "N", description = "worker execution environments (default: cores)")
     int workers = Math.max(1, Runtime.getRuntime().availableProcessors());
 
+    @Option(names = "--endpoint", paramLabel = "URL",
+            description = "run the functions against S3 and SQS at this endpoint (moto_server, LocalStack) instead of"
+                    + " serving embedded ones; the bucket and queues keep their names and stay there")
+    String endpoint;
+
     /** Counted down to stop: by the JVM's shutdown (Ctrl-C), or by {@link #stop()}. */
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -79,12 +86,16 @@ final class ServeCommand implements Callable<Integer> {
         Duration every = schedule == null ? null : parseRate(schedule);
         Map<String, String> env = settings.environment();
         PrintStream err = System.err;
-        EmbeddedEmulators emulators;
-        try {
-            emulators = EmbeddedEmulators.start(data.resolve("s3"), port, port + 1);
-        } catch (RuntimeException e) {
-            throw new PipelineCli.UsageException("cannot serve on 127.0.0.1:" + port + " and " + (port + 1) + " ("
-                    + TargetOptions.rootMessage(e) + "); is another serve running? choose another --port");
+        ServiceEndpoints emulators;
+        if (endpoint != null) {
+            emulators = new DedicatedEndpoint(TargetOptions.external(endpoint));
+        } else {
+            try {
+                emulators = EmbeddedEmulators.start(data.resolve("s3"), port, port + 1);
+            } catch (RuntimeException e) {
+                throw new PipelineCli.UsageException("cannot serve on 127.0.0.1:" + port + " and " + (port + 1) + " ("
+                        + TargetOptions.rootMessage(e) + "); is another serve running? choose another --port");
+            }
         }
         LocalPipeline pipeline;
         List<String> models;
@@ -111,6 +122,8 @@ final class ServeCommand implements Callable<Integer> {
         }, "serve-shutdown");
         Runtime.getRuntime().addShutdownHook(onCtrlC);
         try {
+            // control commands given only the S3 endpoint read where SQS and the queues are
+            ServeDescriptor.write(pipeline.store(), pipeline.environment());
             // also starts what was uploaded before the trigger was wired, moments ago
             JobSweeper.SweepReport resumed = pipeline.resume();
             if (every != null) {
@@ -136,7 +149,7 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     /** Creates the bucket if it is new, and publishes (and makes current) each model folder it has no model for. */
-    private List<String> publishMissingModels(EmbeddedEmulators emulators) throws java.io.IOException {
+    private List<String> publishMissingModels(ServiceEndpoints emulators) throws java.io.IOException {
         Map<String, String> env = Map.of(PipelineConfig.BUCKET, bucket,
                 PipelineConfig.S3_ENDPOINT, emulators.s3().toString(), PipelineConfig.REGION, emulators.region(),
                 PipelineConfig.ACCESS_KEY_ID, emulators.accessKeyId(), PipelineConfig.SECRET_ACCESS_KEY,
@@ -166,9 +179,13 @@ final class ServeCommand implements Callable<Integer> {
         return lines;
     }
 
-    private void banner(PrintStream err, EmbeddedEmulators emulators, LocalPipeline pipeline, List<String> models,
+    private void banner(PrintStream err, ServiceEndpoints emulators, LocalPipeline pipeline, List<String> models,
                         JobSweeper.SweepReport resumed, Duration every) {
-        err.printf("serving on 127.0.0.1 (Ctrl-C stops); the bucket is kept in %s%n", data.toAbsolutePath());
+        if (endpoint == null) {
+            err.printf("serving on 127.0.0.1 (Ctrl-C stops); the bucket is kept in %s%n", data.toAbsolutePath());
+        } else {
+            err.printf("running the functions on %s (Ctrl-C stops); the bucket and queues stay there%n", endpoint);
+        }
         err.printf("  S3   %s   bucket %s%n", emulators.s3(), pipeline.bucket());
         err.printf("  SQS  %s   queues %s, %s%n", emulators.sqs(), "work", "results");
         err.printf("  models: %s%n", models.isEmpty() ? "none (./pipeline models publish NAME FILE)" : String.join(", ", models));
@@ -179,8 +196,8 @@ final class ServeCommand implements Callable<Integer> {
                     resumed.started().size());
         }
         err.printf("%nfor the aws CLI and the SDKs:%n");
-        err.printf("  export AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_REGION=us-east-1%n",
-                EmbeddedS3.ACCESS_KEY, EmbeddedS3.SECRET_KEY);
+        err.printf("  export AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_REGION=%s%n",
+                emulators.accessKeyId(), emulators.secretAccessKey(), emulators.region());
         err.printf("  aws --endpoint-url %s s3 cp samples/data/iris.csv s3://%s/incoming/iris/iris.csv%n",
                 emulators.s3(), pipeline.bucket());
         err.printf("  aws --endpoint-url %s s3 ls --recursive s3://%s/output/%n%n", emulators.s3(), pipeline.bucket());
