@@ -3,6 +3,7 @@ package dev.batchinference.local.cli;
 import dev.batchinference.aws.PipelineServices;
 import dev.batchinference.config.PipelineConfig;
 import dev.batchinference.local.emulator.EmbeddedS3;
+import dev.batchinference.local.runtime.ExternalEndpoint;
 import dev.batchinference.local.runtime.QueueSettings;
 import java.net.URI;
 import java.util.HashMap;
@@ -195,15 +196,15 @@ final class TargetOptions {
      * AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY where set (moto and LocalStack take any), the region from
      * AWS_REGION, else us-east-1.
      */
-    static dev.batchinference.local.runtime.ExternalEndpoint external(String url) {
-        dev.batchinference.local.runtime.ExternalEndpoint given;
+    static ExternalEndpoint external(String url) {
+        ExternalEndpoint given;
         try {
-            given = dev.batchinference.local.runtime.ExternalEndpoint.parse(url, "--endpoint");
+            given = ExternalEndpoint.parse(url, "--endpoint");
         } catch (IllegalArgumentException e) {
             throw new PipelineCli.UsageException(e.getMessage());
         }
         boolean ownKeys = System.getenv("AWS_ACCESS_KEY_ID") != null && System.getenv("AWS_SECRET_ACCESS_KEY") != null;
-        return new dev.batchinference.local.runtime.ExternalEndpoint(given.s3(), given.sqs(),
+        return new ExternalEndpoint(given.s3(), given.sqs(),
                 Optional.ofNullable(System.getenv("AWS_REGION")).orElse(given.region()),
                 ownKeys ? System.getenv("AWS_ACCESS_KEY_ID") : given.accessKeyId(),
                 ownKeys ? System.getenv("AWS_SECRET_ACCESS_KEY") : given.secretAccessKey());
