@@ -24,7 +24,7 @@ import software.amazon.awssdk.services.s3.model.Bucket;
  * {@code run --endpoint} and {@code serve --endpoint} against S3 and SQS someone else runs: moto_server where
  * {@code -Dpipeline.test.endpoint} or PIPELINE_TEST_ENDPOINT names one ({@code .ci/run} starts one), skipped elsewhere.
  */
-class EndpointCommandsTest {
+class EndpointCommandsIT {
     @TempDir
     Path dir;
 

@@ -17,19 +17,19 @@ import picocli.CommandLine;
  * Control commands given only the S3 endpoint of a {@code serve} on a port of its own find its SQS endpoint
  * and queues in the bucket ({@code serve.json}); {@code submit} checks the file against the model first.
  */
-class ServeDiscoveryTest {
+class ServeDiscoveryIT {
     @TempDir
     Path dir;
 
     @Test
     void statusAndSubmitFindAServeOnAnotherPortFromItsS3EndpointAlone() throws Exception {
-        int port = ServeCommandTest.freePortPair();
+        int port = ServeCommandIT.freePortPair();
         ServeCommand serve = new ServeCommand();
         CompletableFuture<Integer> running = CompletableFuture.supplyAsync(() -> new CommandLine(serve).execute(
                 "--port", Integer.toString(port), "--data", dir.resolve("data").toString(),
                 "--models", Samples.root().resolve("models").toString()));
         try {
-            ServeCommandTest.awaitListening(port + 1);
+            ServeCommandIT.awaitListening(port + 1);
             String s3 = "http://127.0.0.1:" + port;
             Path wrong = Files.writeString(dir.resolve("wrong.csv"), "id,a,b\n1,2,3\n");
 
