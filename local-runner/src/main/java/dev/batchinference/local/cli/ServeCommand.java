@@ -33,8 +33,9 @@ import software.amazon.awssdk.services.s3.S3Client;
  * last stop is finished after a restart.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Serve embedded S3 (--port) and SQS (--port + 1) on 127.0.0.1 and process every object put under"
-                + " incoming/<model>/ by any client (aws CLI, boto3, the SDKs). Ctrl-C stops; a restart resumes.")
+        description = "Serve embedded S3 (--port) and SQS (--port + 1) on 127.0.0.1, or use those at --endpoint, and process"
+                + " every object put under incoming/<model>/ by any client (aws CLI, boto3, the SDKs). Ctrl-C stops;"
+                + " a restart resumes.")
 final class ServeCommand implements Callable<Integer> {
     static final int DEFAULT_PORT = 4566;
     private static final Pattern RATE = Pattern.compile("rate\\((\\d+) (minute|minutes|hour|hours|day|days)\\)");
