@@ -1,6 +1,7 @@
 package dev.batchinference.local.cli;
 
 import dev.batchinference.config.PipelineConfig;
+import dev.batchinference.failure.FailureReason;
 import dev.batchinference.failure.PipelineException;
 import dev.batchinference.format.ChunkLimits;
 import dev.batchinference.format.InputFormat;
@@ -61,7 +62,7 @@ final class InputCheck {
         try {
             header(file, settings).map(manifest.features(), settings.data().columns());
         } catch (PipelineException e) {
-            if (e.reason() == dev.batchinference.failure.FailureReason.UNSUPPORTED_FORMAT) {
+            if (e.reason() == FailureReason.UNSUPPORTED_FORMAT || e.reason() == FailureReason.UNREADABLE_INPUT) {
                 throw new PipelineCli.UsageException(file + ": " + e.getMessage());
             }
             throw new PipelineCli.UsageException(file + " does not fit model '" + model + "' v" + manifest.version() + " ("
