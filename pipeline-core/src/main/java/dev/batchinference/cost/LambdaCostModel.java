@@ -52,16 +52,21 @@ public record LambdaCostModel(Prices prices, Memory memory, Rates rates) {
                            int concurrency, double wallSeconds) {
     }
 
-    /** S3 writes per job and per chunk (plan, locks, summary, output; a part and a done marker per chunk). */
-    static final int S3_WRITES_PER_JOB = 4;
+    /*
+     * Requests per job and per chunk, from the counts every summary.json records (docs/scale.md, "Requests per
+     * chunk"). S3 writes are what S3 bills at the PUT rate (PUT, LIST): ingest's plan and dispatch marker and
+     * the writer's lock, output, summary and end per job; a part, a done marker and a group listing per chunk.
+     * S3 reads (GET, HEAD): ingest's six and each worker environment's plan and model per job; per chunk the
+     * worker's HEAD and range, the writer's record and part.
+     */
+    static final int S3_WRITES_PER_JOB = 6;
     static final int S3_WRITES_PER_CHUNK = 3;
-    /** S3 reads per job and per chunk (model pointer, manifest, plan; the chunk's range, plan, done markers listed). */
     static final int S3_READS_PER_JOB = 8;
-    static final int S3_READS_PER_CHUNK = 6;
-    /** SQS requests per chunk: a result sent, and each message received and deleted on both queues. */
-    static final int SQS_REQUESTS_PER_CHUNK = 5;
-    /** Chunk tasks go to the work queue in batches of ten. */
-    static final int SQS_SEND_BATCH = 10;
+    static final int S3_READS_PER_CHUNK = 4;
+    /** SQS requests per chunk: its result sent, its task received and deleted (the work queue's batch size is 1). */
+    static final int SQS_REQUESTS_PER_CHUNK = 3;
+    /** SQS requests per ten chunks: the tasks sent in one batch, the results received and deleted in one batch each. */
+    static final int SQS_REQUESTS_PER_TEN_CHUNKS = 3;
 
     public static LambdaCostModel withDefaults(double workerRowsPerSecond) {
         return new LambdaCostModel(Prices.listed(), Memory.templateDefaults(), Rates.assuming(workerRowsPerSecond));
@@ -84,7 +89,7 @@ public record LambdaCostModel(Prices prices, Memory memory, Rates rates) {
                 function("results-writer", memory.writerMb(), chunks, writerSeconds));
         double gbSeconds = functions.stream().mapToDouble(FunctionCost::gbSeconds).sum();
         long lambdaRequests = functions.stream().mapToLong(FunctionCost::invocations).sum();
-        long sqsRequests = (long) SQS_REQUESTS_PER_CHUNK * chunks + (chunks + SQS_SEND_BATCH - 1) / SQS_SEND_BATCH;
+        long sqsRequests = (long) SQS_REQUESTS_PER_CHUNK * chunks + SQS_REQUESTS_PER_TEN_CHUNKS * ((chunks + 9L) / 10);
         long s3Writes = S3_WRITES_PER_JOB + (long) S3_WRITES_PER_CHUNK * chunks;
         long s3Reads = S3_READS_PER_JOB + (long) S3_READS_PER_CHUNK * chunks;
         double requestDollars = lambdaRequests * prices.lambdaPerMillionRequests() / 1e6

@@ -19,10 +19,10 @@ class LambdaCostModelTest {
                 .containsExactly(1.2, 4.0, 1.5);
         assertThat(e.gbSeconds()).isCloseTo(6.7, within(1e-9));
         assertThat(e.lambdaRequests()).isEqualTo(11);
-        assertThat(e.sqsRequests()).isEqualTo(26);
-        assertThat(e.s3Writes()).isEqualTo(19);
-        assertThat(e.s3Reads()).isEqualTo(38);
-        double requests = 11 * 0.20 / 1e6 + 26 * 0.40 / 1e6 + 19 * 0.005 / 1e3 + 38 * 0.0004 / 1e3;
+        assertThat(e.sqsRequests()).isEqualTo(18);
+        assertThat(e.s3Writes()).isEqualTo(21);
+        assertThat(e.s3Reads()).isEqualTo(28);
+        double requests = 11 * 0.20 / 1e6 + 18 * 0.40 / 1e6 + 21 * 0.005 / 1e3 + 28 * 0.0004 / 1e3;
         assertThat(e.requestDollars()).isCloseTo(requests, within(1e-12));
         assertThat(e.arm64Dollars()).isCloseTo(6.7 * 0.0000133334 + requests, within(1e-12));
         assertThat(e.x86Dollars()).isCloseTo(6.7 * 0.0000166667 + requests, within(1e-12));
