@@ -35,6 +35,7 @@ class ArchitectureIT {
         allowed.put("storage", List.of());
         allowed.put("queue", List.of());
         allowed.put("json", List.of());
+        allowed.put("cost", List.of());
         allowed.put("observability", List.of("json"));
         allowed.put("model", List.of("failure", "json", "storage"));
         allowed.put("format", List.of("failure", "model"));

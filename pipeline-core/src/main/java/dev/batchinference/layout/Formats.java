@@ -198,6 +198,28 @@ public final class Formats {
         }
     }
 
+    /**
+     * Plans a local file into the chunks a job on it would make, with the deployment's limits (a dry run:
+     * a gzip'd CSV's chunks are counted, not staged); LIMIT_EXCEEDED, SCHEMA_MISMATCH and the like as ingest.
+     */
+    public static PlannedInput planFile(Path file, ChunkLimits limits, Limits safety, Character delimiter) throws IOException {
+        InputFormat format = InputFormat.of(file.getFileName().toString());
+        PlannedInput planned;
+        if (format == InputFormat.PARQUET) {
+            planned = planned(new ParquetPlanner(limits, safety.maxRowGroupBytes()).plan(ParquetSupport.localFile(file)));
+        } else {
+            Character chosen = delimiter != null ? delimiter : InputFormat.delimiterImpliedBy(file.getFileName().toString());
+            try (InputStream raw = Files.newInputStream(file);
+                 InputStream in = format == InputFormat.CSV ? raw : BoundedGzipInputStream.of(raw,
+                         safety.maxUncompressedBytes(), safety.maxCompressionRatio())) {
+                planned = planned(format, new CsvChunkPlanner(limits, chosen, safety.maxRecordBytes(),
+                        format == InputFormat.CSV_GZIP ? safety.maxUncompressedBytes() : Long.MAX_VALUE).plan(in));
+            }
+        }
+        checkChunkCount(planned.chunks().size(), safety);
+        return planned;
+    }
+
     /** The rows of a whole local file that {@link #planFile} planned; may be opened again and again. */
     public static RowReader openFile(Path file, PlannedInput planned, ColumnMapping mapping) throws IOException {
         if (planned.format() == InputFormat.PARQUET) {

@@ -33,7 +33,9 @@ public final class OnnxEnvironment {
         }
         synchronized (OnnxEnvironment.class) {
             if (ENVIRONMENT.get() == null) {
+                java.util.Set<Path> before = unpackFolders();
                 ENVIRONMENT.set(createOnLargeStack());
+                removeUnpackFolders(before);
             }
             return ENVIRONMENT.get();
         }
@@ -79,6 +81,42 @@ public final class OnnxEnvironment {
             throw new IllegalStateException("ONNX Runtime's environment could not be created", failure);
         }
         return created.get();
+    }
+
+    /**
+     * ONNX Runtime unpacks its native libraries into a new {@code onnxruntime-java*} folder under the temporary
+     * directory and only marks them for deletion at exit, the folder before the files, so the folder stays
+     * behind after every process, and the files (about 20 MB) stay in /tmp as long as a Lambda environment
+     * lives. Once loaded they are not needed (the pipeline uses no extra execution providers).
+     */
+    private static java.util.Set<Path> unpackFolders() {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        try (var folders = Files.newDirectoryStream(tmp, "onnxruntime-java*")) {
+            java.util.Set<Path> found = new java.util.HashSet<>();
+            folders.forEach(found::add);
+            return found;
+        } catch (IOException | RuntimeException e) {
+            return null; // nothing is removed when the folders cannot be listed
+        }
+    }
+
+    /** Removes the folders that appeared while this process loaded the libraries, with the loaded files in them. */
+    private static void removeUnpackFolders(java.util.Set<Path> before) {
+        java.util.Set<Path> after = before == null ? null : unpackFolders();
+        if (after == null) {
+            return;
+        }
+        after.removeAll(before);
+        for (Path folder : after) {
+            try (var files = Files.newDirectoryStream(folder)) {
+                for (Path file : files) {
+                    Files.deleteIfExists(file); // a loaded library can go on Linux; where it cannot, it stays
+                }
+                Files.deleteIfExists(folder);
+            } catch (IOException | RuntimeException e) {
+                // kept; the runtime's own deletion at exit still applies
+            }
+        }
     }
 
     /** The length of the command line as ONNX Runtime reads it; where there is no {@code /proc}, as Java reports it. */

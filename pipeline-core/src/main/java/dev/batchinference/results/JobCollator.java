@@ -323,10 +323,12 @@ public final class JobCollator {
         return summary(plan, JobState.SUCCEEDED, null, chunks, outputKey, errorsKey, collateMs);
     }
 
+    /** The limits and where each is set: a stack's parameter, or the flag of {@code ./pipeline run} and {@code serve}. */
     private String tolerance() {
-        String percent = "MAX_REJECTED_PERCENT=" + limits.maxRejectedPercent();
+        String percent = "MAX_REJECTED_PERCENT=" + limits.maxRejectedPercent()
+                + ": the stack's MaxRejectedPercent, --max-rejected-percent of ./pipeline run or serve";
         return limits.maxRejectedRows() == Long.MAX_VALUE ? percent
-                : percent + ", MAX_REJECTED_ROWS=" + limits.maxRejectedRows();
+                : percent + "; MAX_REJECTED_ROWS=" + limits.maxRejectedRows() + ": MaxRejectedRows, --max-rejected-rows";
     }
 
     private JobSummary failed(JobPlan plan, JobFailure failure) {

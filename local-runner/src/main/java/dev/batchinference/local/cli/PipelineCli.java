@@ -9,13 +9,15 @@ import picocli.CommandLine;
 /** The {@code ./pipeline} command: the pipeline on this machine, and control of a running one (local or deployed). */
 @Command(name = "pipeline", mixinStandardHelpOptions = true, version = "batch-inference 0.1.0",
         description = "Event-driven batch inference with ONNX Runtime: the AWS pipeline, run on this machine.",
-        subcommands = {RunCommand.class, PredictCommand.class, ServeCommand.class, SubmitCommand.class, StatusCommand.class,
+        subcommands = {RunCommand.class, PlanCommand.class, PredictCommand.class, ServeCommand.class, SubmitCommand.class, StatusCommand.class,
                 RedriveCommand.class, SweepCommand.class, ModelsCommand.class, dev.batchinference.local.bench.BenchCommand.class})
-public final class PipelineCli implements Runnable {
+public final class PipelineCli implements java.util.concurrent.Callable<Integer> {
 
+    /** No command given: the usage, and the exit code of a usage error. */
     @Override
-    public void run() {
+    public Integer call() {
         new CommandLine(this).usage(System.err);
+        return 2;
     }
 
     public static void main(String[] args) {

@@ -3,10 +3,11 @@ package dev.batchinference.local.cli;
 import dev.batchinference.aws.AwsClients;
 import dev.batchinference.aws.S3ObjectStore;
 import dev.batchinference.config.PipelineConfig;
-import dev.batchinference.format.ChunkLimits;
 import dev.batchinference.ingest.JobSweeper;
 import dev.batchinference.local.emulator.EmbeddedS3;
+import dev.batchinference.local.runtime.DedicatedEndpoint;
 import dev.batchinference.local.runtime.EmbeddedEmulators;
+import dev.batchinference.local.runtime.ServiceEndpoints;
 import dev.batchinference.local.runtime.LocalPipeline;
 import dev.batchinference.model.ModelStore;
 import java.io.PrintStream;
@@ -22,6 +23,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -31,8 +33,9 @@ import software.amazon.awssdk.services.s3.S3Client;
  * last stop is finished after a restart.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Serve embedded S3 (--port) and SQS (--port + 1) on 127.0.0.1 and process every object put under"
-                + " incoming/<model>/ by any client (aws CLI, boto3, the SDKs). Ctrl-C stops; a restart resumes.")
+        description = "Serve embedded S3 (--port) and SQS (--port + 1) on 127.0.0.1, or use those at --endpoint, and process"
+                + " every object put under incoming/<model>/ by any client (aws CLI, boto3, the SDKs). Ctrl-C stops;"
+                + " a restart resumes.")
 final class ServeCommand implements Callable<Integer> {
     static final int DEFAULT_PORT = 4566;
     private static final Pattern RATE = Pattern.compile("rate\\((\\d+) (minute|minutes|hour|hours|day|days)\\)");
@@ -58,11 +61,16 @@ final class ServeCommand implements Callable<Integer> {
             description = "uploads do not start jobs; inputs wait for a sweep (--schedule or `./pipeline sweep`)")
     boolean noTrigger;
 
-    @Option(names = "--chunk-rows", paramLabel = "N", description = "most rows per chunk (default: ${DEFAULT-VALUE})")
-    long chunkRows = PipelineConfig.DEFAULT_CHUNK_MAX_ROWS;
+    @Mixin
+    SettingsOptions settings;
 
     @Option(names = "--workers", paramLabel = "N", description = "worker execution environments (default: cores)")
     int workers = Math.max(1, Runtime.getRuntime().availableProcessors());
+
+    @Option(names = "--endpoint", paramLabel = "URL",
+            description = "run the functions against S3 and SQS at this endpoint (moto_server, LocalStack) instead of"
+                    + " serving embedded ones; the bucket and queues keep their names and stay there")
+    String endpoint;
 
     /** Counted down to stop: by the JVM's shutdown (Ctrl-C), or by {@link #stop()}. */
     private final CountDownLatch stopRequested = new CountDownLatch(1);
@@ -77,13 +85,18 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Duration every = schedule == null ? null : parseRate(schedule);
+        Map<String, String> env = settings.environment();
         PrintStream err = System.err;
-        EmbeddedEmulators emulators;
-        try {
-            emulators = EmbeddedEmulators.start(data.resolve("s3"), port, port + 1);
-        } catch (RuntimeException e) {
-            throw new PipelineCli.UsageException("cannot serve on 127.0.0.1:" + port + " and " + (port + 1) + " ("
-                    + TargetOptions.rootMessage(e) + "); is another serve running? choose another --port");
+        ServiceEndpoints emulators;
+        if (endpoint != null) {
+            emulators = new DedicatedEndpoint(TargetOptions.external(endpoint));
+        } else {
+            try {
+                emulators = EmbeddedEmulators.start(data.resolve("s3"), port, port + 1);
+            } catch (RuntimeException e) {
+                throw new PipelineCli.UsageException("cannot serve on 127.0.0.1:" + port + " and " + (port + 1) + " ("
+                        + TargetOptions.rootMessage(e) + "); is another serve running? choose another --port");
+            }
         }
         LocalPipeline pipeline;
         List<String> models;
@@ -93,7 +106,8 @@ final class ServeCommand implements Callable<Integer> {
             pipeline = LocalPipeline.start(LocalPipeline.Options.defaults()
                     .withBucket(bucket)
                     .withUploadTrigger(!noTrigger)
-                    .withChunkLimits(new ChunkLimits(chunkRows, PipelineConfig.DEFAULT_CHUNK_MAX_BYTES))
+                    .withChunkLimits(SettingsOptions.chunkLimits(env))
+                    .withSettings(env)
                     .withEnvironments(workers, 1), emulators);
         } catch (RuntimeException e) {
             emulators.close();
@@ -109,6 +123,8 @@ final class ServeCommand implements Callable<Integer> {
         }, "serve-shutdown");
         Runtime.getRuntime().addShutdownHook(onCtrlC);
         try {
+            // control commands given only the S3 endpoint read where SQS and the queues are
+            ServeDescriptor.write(pipeline.store(), pipeline.environment());
             // also starts what was uploaded before the trigger was wired, moments ago
             JobSweeper.SweepReport resumed = pipeline.resume();
             if (every != null) {
@@ -134,7 +150,7 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     /** Creates the bucket if it is new, and publishes (and makes current) each model folder it has no model for. */
-    private List<String> publishMissingModels(EmbeddedEmulators emulators) throws java.io.IOException {
+    private List<String> publishMissingModels(ServiceEndpoints emulators) throws java.io.IOException {
         Map<String, String> env = Map.of(PipelineConfig.BUCKET, bucket,
                 PipelineConfig.S3_ENDPOINT, emulators.s3().toString(), PipelineConfig.REGION, emulators.region(),
                 PipelineConfig.ACCESS_KEY_ID, emulators.accessKeyId(), PipelineConfig.SECRET_ACCESS_KEY,
@@ -164,9 +180,13 @@ final class ServeCommand implements Callable<Integer> {
         return lines;
     }
 
-    private void banner(PrintStream err, EmbeddedEmulators emulators, LocalPipeline pipeline, List<String> models,
+    private void banner(PrintStream err, ServiceEndpoints emulators, LocalPipeline pipeline, List<String> models,
                         JobSweeper.SweepReport resumed, Duration every) {
-        err.printf("serving on 127.0.0.1 (Ctrl-C stops); the bucket is kept in %s%n", data.toAbsolutePath());
+        if (endpoint == null) {
+            err.printf("serving on 127.0.0.1 (Ctrl-C stops); the bucket is kept in %s%n", data.toAbsolutePath());
+        } else {
+            err.printf("running the functions on %s (Ctrl-C stops); the bucket and queues stay there%n", endpoint);
+        }
         err.printf("  S3   %s   bucket %s%n", emulators.s3(), pipeline.bucket());
         err.printf("  SQS  %s   queues %s, %s%n", emulators.sqs(), "work", "results");
         err.printf("  models: %s%n", models.isEmpty() ? "none (./pipeline models publish NAME FILE)" : String.join(", ", models));
@@ -177,8 +197,8 @@ final class ServeCommand implements Callable<Integer> {
                     resumed.started().size());
         }
         err.printf("%nfor the aws CLI and the SDKs:%n");
-        err.printf("  export AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_REGION=us-east-1%n",
-                EmbeddedS3.ACCESS_KEY, EmbeddedS3.SECRET_KEY);
+        err.printf("  export AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_REGION=%s%n",
+                emulators.accessKeyId(), emulators.secretAccessKey(), emulators.region());
         err.printf("  aws --endpoint-url %s s3 cp samples/data/iris.csv s3://%s/incoming/iris/iris.csv%n",
                 emulators.s3(), pipeline.bucket());
         err.printf("  aws --endpoint-url %s s3 ls --recursive s3://%s/output/%n%n", emulators.s3(), pipeline.bucket());

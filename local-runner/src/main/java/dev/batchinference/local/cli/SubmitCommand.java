@@ -47,6 +47,9 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "DURATION", description = "stop following after this long (default: PT30M)")
     Duration timeout = Duration.ofMinutes(30);
 
+    @Option(names = "--no-check", description = "do not check the file's format and columns against the model first")
+    boolean noCheck;
+
     @Mixin
     TargetOptions target;
 
@@ -60,6 +63,12 @@ final class SubmitCommand implements Callable<Integer> {
         if (store.head(ModelKeys.pointer(model)).isEmpty()) {
             throw new PipelineCli.UsageException("no model '" + model + "' at " + t.description() + " (models there: "
                     + t.services().models().names() + "); publish it with ./pipeline models publish");
+        }
+        if (!noCheck) {
+            // against the model's current version, with the default column settings (a stack may map columns
+            // with FEATURE_COLUMNS: --no-check then)
+            dev.batchinference.model.ModelManifest manifest = t.services().models().resolveCurrent(model).manifest();
+            InputCheck.check(file, model, manifest, SettingsOptions.config(java.util.Map.of()));
         }
         String folder = prefix == null || prefix.isBlank() ? "" : prefix.replaceAll("^/+|/+$", "") + "/";
         String key = JobKeys.INCOMING + model + "/" + folder + file.getFileName();

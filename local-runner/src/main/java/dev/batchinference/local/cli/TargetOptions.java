@@ -3,6 +3,7 @@ package dev.batchinference.local.cli;
 import dev.batchinference.aws.PipelineServices;
 import dev.batchinference.config.PipelineConfig;
 import dev.batchinference.local.emulator.EmbeddedS3;
+import dev.batchinference.local.runtime.ExternalEndpoint;
 import dev.batchinference.local.runtime.QueueSettings;
 import java.net.URI;
 import java.util.HashMap;
@@ -99,6 +100,19 @@ final class TargetOptions {
                 description = "stack " + stack + " at " + description;
             }
             env.putIfAbsent(PipelineConfig.BUCKET, bucket != null ? bucket : DEFAULT_BUCKET);
+            if (sqsEndpoint == null && stack == null && (workQueue == null || resultsQueue == null)) {
+                // a local serve says where its SQS and queues are in its bucket: the S3 endpoint is enough
+                Optional<ServeDescriptor.Endpoints> served =
+                        ServeDescriptor.read(new PipelineServices(PipelineConfig.from(env)).store());
+                if (served.isPresent()) {
+                    env.put(PipelineConfig.SQS_ENDPOINT, served.get().sqsEndpoint());
+                    putIfAbsent(env, PipelineConfig.WORK_QUEUE_URL, workQueue, served.get()::workQueueUrl);
+                    putIfAbsent(env, PipelineConfig.RESULTS_QUEUE_URL, resultsQueue, served.get()::resultsQueueUrl);
+                    if (!served.get().sqsEndpoint().equals(s3.toString())) {
+                        description = "the serve at " + s3 + " (SQS " + served.get().sqsEndpoint() + ")";
+                    }
+                }
+            }
             if (workQueue == null && !env.containsKey(PipelineConfig.WORK_QUEUE_URL)
                     || resultsQueue == null && !env.containsKey(PipelineConfig.RESULTS_QUEUE_URL)) {
                 // looked up by the names the local runtime gives them
@@ -126,6 +140,11 @@ final class TargetOptions {
         } catch (software.amazon.awssdk.core.exception.SdkClientException e) {
             throw new PipelineCli.UsageException("cannot reach " + where + " (" + rootMessage(e)
                     + "); start `./pipeline serve`, or pass --endpoint or --stack");
+        } catch (software.amazon.awssdk.awscore.exception.AwsServiceException e) {
+            // an S3-only endpoint answers SQS's requests with 501 or 404: say so instead of the raw status
+            throw new PipelineCli.UsageException("no SQS answers at " + where + " (HTTP " + e.statusCode() + " to a"
+                    + " queue lookup); give its SQS endpoint with --sqs-endpoint, or the queues with --work-queue and"
+                    + " --results-queue");
         }
     }
 
@@ -170,6 +189,25 @@ final class TargetOptions {
         } catch (RuntimeException e) {
             throw new PipelineCli.UsageException("no AWS region: set AWS_REGION, configure a profile, or pass --region");
         }
+    }
+
+    /**
+     * An endpoint {@code run} or {@code serve} runs the functions against: the credentials from
+     * AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY where set (moto and LocalStack take any), the region from
+     * AWS_REGION, else us-east-1.
+     */
+    static ExternalEndpoint external(String url) {
+        ExternalEndpoint given;
+        try {
+            given = ExternalEndpoint.parse(url, "--endpoint");
+        } catch (IllegalArgumentException e) {
+            throw new PipelineCli.UsageException(e.getMessage());
+        }
+        boolean ownKeys = System.getenv("AWS_ACCESS_KEY_ID") != null && System.getenv("AWS_SECRET_ACCESS_KEY") != null;
+        return new ExternalEndpoint(given.s3(), given.sqs(),
+                Optional.ofNullable(System.getenv("AWS_REGION")).orElse(given.region()),
+                ownKeys ? System.getenv("AWS_ACCESS_KEY_ID") : given.accessKeyId(),
+                ownKeys ? System.getenv("AWS_SECRET_ACCESS_KEY") : given.secretAccessKey());
     }
 
     static String rootMessage(Throwable e) {

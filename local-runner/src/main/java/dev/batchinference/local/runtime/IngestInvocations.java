@@ -57,6 +57,9 @@ final class IngestInvocations {
                         ingest.invoke(event, new LocalContext("ingest-trigger", 900_000));
                         return;
                     } catch (RuntimeException e) {
+                        if (s3Invocations.isShutdown()) {
+                            return; // stopped under it (close, Ctrl-C): not a failure to report or retry
+                        }
                         LOG.warn("ingest-trigger failed on {} (attempt {} of {}): {}", key, attempt, S3_INVOKE_ATTEMPTS,
                                 e.toString());
                     }

@@ -66,7 +66,7 @@ final class LocalFunctions implements AutoCloseable {
     }
 
     private void wire(String queuePrefix, Path scratch) {
-        Map<String, String> env = new HashMap<>();
+        Map<String, String> env = new HashMap<>(options.settings());
         env.put(PipelineConfig.BUCKET, bucket);
         env.put(PipelineConfig.S3_ENDPOINT, endpoints.s3().toString());
         env.put(PipelineConfig.SQS_ENDPOINT, endpoints.sqs().toString());

@@ -61,8 +61,10 @@ public final class LocalPipeline implements AutoCloseable {
     /**
      * How to run: the bucket's name, chunking, how many execution environments per function, how soon a
      * failed message comes back, where the embedded S3 keeps its objects (a temporary folder if null; not
-     * used on other endpoints), hooks for fault injection, and whether uploads trigger ingest at all (off,
-     * inputs wait for a sweep).
+     * used on other endpoints), hooks for fault injection, whether uploads trigger ingest at all (off,
+     * inputs wait for a sweep), and further settings for the functions' environment by variable name
+     * ({@code MAX_REJECTED_PERCENT}, {@code CSV_DELIMITER}, ...), which the runtime's own (bucket, queues,
+     * endpoints, chunk limits) override.
      */
     public record Options(
             String bucket,
@@ -75,42 +77,52 @@ public final class LocalPipeline implements AutoCloseable {
             IngestDecorator ingestDecorator,
             HandlerDecorator workerDecorator,
             HandlerDecorator writerDecorator,
-            boolean uploadTrigger) {
+            boolean uploadTrigger,
+            Map<String, String> settings) {
+
+        public Options {
+            settings = Map.copyOf(settings);
+        }
 
         public static Options defaults() {
             return new Options("batch-inference", ChunkLimits.defaults(), PipelineConfig.DEFAULT_INFERENCE_BATCH_ROWS,
                     Math.max(1, Runtime.getRuntime().availableProcessors()), 1, Duration.ofSeconds(1), null,
-                    IngestDecorator.NONE, HandlerDecorator.NONE, HandlerDecorator.NONE, true);
+                    IngestDecorator.NONE, HandlerDecorator.NONE, HandlerDecorator.NONE, true, Map.of());
         }
 
         public Options withChunkLimits(ChunkLimits limits) {
             return new Options(bucket, limits, inferenceBatchRows, workerEnvironments, writerEnvironments, retryDelay,
-                    dataDir, ingestDecorator, workerDecorator, writerDecorator, uploadTrigger);
+                    dataDir, ingestDecorator, workerDecorator, writerDecorator, uploadTrigger, settings);
         }
 
         public Options withEnvironments(int workers, int writers) {
             return new Options(bucket, chunkLimits, inferenceBatchRows, workers, writers, retryDelay, dataDir,
-                    ingestDecorator, workerDecorator, writerDecorator, uploadTrigger);
+                    ingestDecorator, workerDecorator, writerDecorator, uploadTrigger, settings);
         }
 
         public Options withDecorators(HandlerDecorator worker, HandlerDecorator writer) {
             return new Options(bucket, chunkLimits, inferenceBatchRows, workerEnvironments, writerEnvironments,
-                    retryDelay, dataDir, ingestDecorator, worker, writer, uploadTrigger);
+                    retryDelay, dataDir, ingestDecorator, worker, writer, uploadTrigger, settings);
         }
 
         public Options withIngestDecorator(IngestDecorator ingest) {
             return new Options(bucket, chunkLimits, inferenceBatchRows, workerEnvironments, writerEnvironments,
-                    retryDelay, dataDir, ingest, workerDecorator, writerDecorator, uploadTrigger);
+                    retryDelay, dataDir, ingest, workerDecorator, writerDecorator, uploadTrigger, settings);
         }
 
         public Options withUploadTrigger(boolean on) {
             return new Options(bucket, chunkLimits, inferenceBatchRows, workerEnvironments, writerEnvironments,
-                    retryDelay, dataDir, ingestDecorator, workerDecorator, writerDecorator, on);
+                    retryDelay, dataDir, ingestDecorator, workerDecorator, writerDecorator, on, settings);
+        }
+
+        public Options withSettings(Map<String, String> more) {
+            return new Options(bucket, chunkLimits, inferenceBatchRows, workerEnvironments, writerEnvironments,
+                    retryDelay, dataDir, ingestDecorator, workerDecorator, writerDecorator, uploadTrigger, more);
         }
 
         public Options withBucket(String name) {
             return new Options(name, chunkLimits, inferenceBatchRows, workerEnvironments, writerEnvironments,
-                    retryDelay, dataDir, ingestDecorator, workerDecorator, writerDecorator, uploadTrigger);
+                    retryDelay, dataDir, ingestDecorator, workerDecorator, writerDecorator, uploadTrigger, settings);
         }
     }
 

@@ -32,7 +32,7 @@ class PipelineCliIT {
         Cli.Result ok = cli("run", Samples.data("iris.csv").toString(), "--model", "iris", "--models", models(),
                 "--out", dir.resolve("out").toString(), "--chunk-rows", "40", "--json");
         Cli.Result failed = cli("run", bad.toString(), "--model", "iris", "--models", models(),
-                "--out", dir.resolve("out").toString(), "--json");
+                "--out", dir.resolve("out").toString(), "--json", "--no-check");
 
         assertThat(ok.exitCode()).as(ok.stderr()).isZero();
         JsonNode job = JsonCodec.mapper().readTree(ok.stdout()).path("jobs").get(0);
@@ -89,6 +89,8 @@ class PipelineCliIT {
                     "--out", dir.resolve("p-" + file.getKey() + ".csv").toString()));
         }
         run.addAll(java.util.List.of("--model", "iris", "--models", models(), "--out", dir.resolve("out").toString()));
+        Cli.Result checked = cli(run.toArray(String[]::new));
+        run.add("--no-check");
         results.add(cli(run.toArray(String[]::new)));
         run.add("--json");
         results.add(cli(run.toArray(String[]::new)));
@@ -96,6 +98,9 @@ class PipelineCliIT {
         for (Cli.Result result : results) {
             assertThat(result.stdout() + result.stderr()).doesNotContain(marker);
         }
+        // the check before the upload refuses the first file that does not fit, and quotes no data either
+        assertThat(checked.exitCode()).isEqualTo(2);
+        assertThat(checked.stderr()).contains("does not fit model 'iris'").doesNotContain(marker);
         // predict has no error threshold: a file with rejected rows is fine there; run fails every one of them
         assertThat(results.subList(files.size(), results.size())).allSatisfy(r -> {
             assertThat(r.exitCode()).isEqualTo(1);

@@ -122,11 +122,17 @@ class RunOutputNamesIT {
     void aCsvNamedParquetFailsNamingTheFileAndNoObjectIdentity() throws IOException {
         Path renamed = Files.copy(Samples.data("iris.csv"), dir.resolve("renamed.parquet"));
 
-        Cli.Result run = Cli.run("run", renamed.toString(), "--model", "iris", "--models", models(),
+        Cli.Result checked = Cli.run("run", renamed.toString(), "--model", "iris", "--models", models(),
                 "--out", dir.resolve("out").toString());
+        Cli.Result run = Cli.run("run", renamed.toString(), "--model", "iris", "--models", models(),
+                "--out", dir.resolve("out").toString(), "--no-check");
         Cli.Result predict = Cli.run("predict", renamed.toString(), "--model", "iris", "--models", models(),
                 "--out", dir.resolve("p.csv").toString());
 
+        // refused before the upload, or, unchecked, by the job
+        assertThat(checked.exitCode()).isEqualTo(2);
+        assertThat(checked.stderr()).contains(renamed + ": renamed.parquet is not a Parquet file")
+                .doesNotMatch(OBJECT_IDENTITY).doesNotContain("published");
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.stdout()).contains("UNREADABLE_INPUT: renamed.parquet is not a Parquet file");
         assertThat(run.stdout() + run.stderr()).doesNotMatch(OBJECT_IDENTITY);

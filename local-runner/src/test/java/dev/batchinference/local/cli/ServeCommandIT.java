@@ -200,7 +200,7 @@ class ServeCommandIT {
     }
 
     /** A port P with P + 1 free too, as serve takes both. */
-    private static int freePortPair() throws IOException {
+    static int freePortPair() throws IOException {
         for (int attempt = 0; attempt < 50; attempt++) {
             int port;
             try (ServerSocket s = new ServerSocket(0)) {
@@ -221,7 +221,7 @@ class ServeCommandIT {
         }
     }
 
-    private static void awaitListening(int port) throws InterruptedException {
+    static void awaitListening(int port) throws InterruptedException {
         for (int attempt = 0; attempt < 300; attempt++) {
             try (Socket s = new Socket("127.0.0.1", port)) {
                 Thread.sleep(500); // the queues are made just after ElasticMQ listens
