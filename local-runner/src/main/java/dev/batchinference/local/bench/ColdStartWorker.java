@@ -21,7 +21,9 @@ import java.util.List;
  * The bucket (model, input, the job's plan) was prepared by the parent and is loaded first, standing in
  * for S3. Reports the milliseconds the bucket took to load, then each invocation's milliseconds.
  * Arguments: the bucket file, the task file, an empty model cache folder (as a new Lambda's /tmp), the
- * number of invocations.
+ * number of invocations, and optionally a model's name to prime first as a SnapStart snapshot is primed
+ * ({@link WorkerWarmUp#primeModels}: the model's session and generated chunks of every format); the
+ * priming's milliseconds are then reported after the bucket's.
  */
 public final class ColdStartWorker {
     private ColdStartWorker() {
@@ -41,6 +43,13 @@ public final class ColdStartWorker {
         ModelCache sessions = new ModelCache();
 
         StringBuilder report = new StringBuilder(ChildJvm.REPORT).append(' ').append(bucketLoadNanos / 1_000_000);
+        if (args.length > 4) {
+            long priming = System.nanoTime();
+            WorkerWarmUp.await();
+            WorkerWarmUp.primeModels(List.of(args[4]), new ModelStore(store, modelCache), sessions,
+                    PipelineConfig.DEFAULT_INFERENCE_BATCH_ROWS);
+            report.append(' ').append((System.nanoTime() - priming) / 1_000_000);
+        }
         for (int i = 0; i < invocations; i++) {
             if (i > 0) {
                 store = BucketFile.read(bucket);
@@ -64,6 +73,8 @@ public final class ColdStartWorker {
                         + ", results " + results);
                 System.exit(1);
             }
+            // the result message, with the chunk's parse, infer and write times: for whoever runs the probe by hand
+            System.out.println("bench-chunk " + i + " " + results.get(0));
             report.append(' ').append(String.format(java.util.Locale.ROOT, "%.1f", invocationNanos / 1e6));
             if (i == 0) {
                 // the line the parent times a fresh worker's first chunk by
