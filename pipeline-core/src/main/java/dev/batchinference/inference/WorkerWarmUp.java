@@ -73,6 +73,11 @@ public final class WorkerWarmUp {
      * restored environments start with the session made and the chunk path's hot code compiled. A model that cannot be primed is logged and left to load with its first chunk.
      */
     public static void primeModels(List<String> names, ModelStore models, ModelCache cache, int batchRows) {
+        primeModels(names, models, cache, batchRows, ChunkPriming.DEFAULT_ROWS);
+    }
+
+    /** As {@link #primeModels(List, ModelStore, ModelCache, int)}, with chunks of {@code chunkRows} generated rows. */
+    public static void primeModels(List<String> names, ModelStore models, ModelCache cache, int batchRows, int chunkRows) {
         for (String name : names) {
             try {
                 ModelStore.ResolvedModel current = models.resolveCurrent(name);
@@ -82,7 +87,7 @@ public final class WorkerWarmUp {
                         .order(ByteOrder.nativeOrder()).asFloatBuffer();
                 model.predict(zeros, batchRows);
                 long started = System.nanoTime();
-                ChunkPriming.run(model, batchRows, ChunkPriming.DEFAULT_ROWS, ChunkPriming.DEFAULT_ROUNDS);
+                ChunkPriming.run(model, batchRows, chunkRows, ChunkPriming.DEFAULT_ROUNDS);
                 log().info("model {} version {} primed, with chunks of every format in {} ms", name,
                         current.ref().version(), (System.nanoTime() - started) / 1_000_000);
             } catch (RuntimeException e) {
