@@ -2,6 +2,7 @@ package dev.batchinference.local.bench;
 
 import dev.batchinference.config.PipelineConfig;
 import dev.batchinference.format.ChunkLimits;
+import dev.batchinference.inference.ChunkPriming;
 import dev.batchinference.ingest.JobIngestor;
 import dev.batchinference.model.ModelRef;
 import dev.batchinference.model.ModelStore;
@@ -61,7 +62,8 @@ final class ColdStart {
             floor.add(ChildJvm.run(ColdStartFloor.class, ChildJvm.WORKER_JVM_OPTIONS, classPath, scratch, floorArgs)
                     .millisToReport());
             for (Chunk chunk : chunks) {
-                ChildJvm.Report primed = worker(classPath, scratch, chunk, 1, modelName);
+                ChildJvm.Report primed = worker(classPath, scratch, chunk, 1, modelName,
+                        Integer.toString(Math.min(ChunkPriming.DEFAULT_ROWS, chunkRows)));
                 chunk.recordPrimed(primed);
                 BenchLog.progress("worker JVM primed as for a SnapStart snapshot, %s chunk, run %d/%d: priming %s ms, "
                         + "then the first chunk's invocation %s ms", chunk.format, run, runs, primed.values().get(1),

@@ -22,8 +22,8 @@ import java.util.List;
  * for S3. Reports the milliseconds the bucket took to load, then each invocation's milliseconds.
  * Arguments: the bucket file, the task file, an empty model cache folder (as a new Lambda's /tmp), the
  * number of invocations, and optionally a model's name to prime first as a SnapStart snapshot is primed
- * ({@link WorkerWarmUp#primeModels}: the model's session and generated chunks of every format); the
- * priming's milliseconds are then reported after the bucket's.
+ * ({@link WorkerWarmUp#primeModels}: the model's session and generated chunks of every format) with the
+ * generated chunks' rows; the priming's milliseconds are then reported after the bucket's.
  */
 public final class ColdStartWorker {
     private ColdStartWorker() {
@@ -47,7 +47,7 @@ public final class ColdStartWorker {
             long priming = System.nanoTime();
             WorkerWarmUp.await();
             WorkerWarmUp.primeModels(List.of(args[4]), new ModelStore(store, modelCache), sessions,
-                    PipelineConfig.DEFAULT_INFERENCE_BATCH_ROWS);
+                    PipelineConfig.DEFAULT_INFERENCE_BATCH_ROWS, Integer.parseInt(args[5]));
             report.append(' ').append((System.nanoTime() - priming) / 1_000_000);
         }
         for (int i = 0; i < invocations; i++) {
