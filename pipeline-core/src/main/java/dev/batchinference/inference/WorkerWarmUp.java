@@ -68,11 +68,16 @@ public final class WorkerWarmUp {
     }
 
     /**
-     * Loads the current version of each named model into the cache and predicts one batch of zeros with
-     * it: for a SnapStart snapshot, so that restored environments start with the session made and its
-     * first run done. A model that cannot be primed is logged and left to load with its first chunk.
+     * Loads the current version of each named model into the cache, predicts one batch of zeros with it,
+     * then generated chunks of every input format ({@link ChunkPriming}): for a SnapStart snapshot, so that
+     * restored environments start with the session made and the chunk path's hot code compiled. A model that cannot be primed is logged and left to load with its first chunk.
      */
     public static void primeModels(List<String> names, ModelStore models, ModelCache cache, int batchRows) {
+        primeModels(names, models, cache, batchRows, ChunkPriming.DEFAULT_ROWS);
+    }
+
+    /** As {@link #primeModels(List, ModelStore, ModelCache, int)}, with chunks of {@code chunkRows} generated rows. */
+    public static void primeModels(List<String> names, ModelStore models, ModelCache cache, int batchRows, int chunkRows) {
         for (String name : names) {
             try {
                 ModelStore.ResolvedModel current = models.resolveCurrent(name);
@@ -81,7 +86,10 @@ public final class WorkerWarmUp {
                 FloatBuffer zeros = ByteBuffer.allocateDirect(batchRows * model.featureCount() * Float.BYTES)
                         .order(ByteOrder.nativeOrder()).asFloatBuffer();
                 model.predict(zeros, batchRows);
-                log().info("model {} version {} primed", name, current.ref().version());
+                long started = System.nanoTime();
+                ChunkPriming.run(model, batchRows, chunkRows, ChunkPriming.DEFAULT_ROUNDS);
+                log().info("model {} version {} primed, with chunks of every format in {} ms", name,
+                        current.ref().version(), (System.nanoTime() - started) / 1_000_000);
             } catch (RuntimeException e) {
                 log().warn("model {} was not primed: {}", name, e.toString());
             }

@@ -25,7 +25,7 @@ class SnapshotPrimingTest {
         Samples.publish(models, "fraud");
         ModelCache loaded = new ModelCache();
 
-        new SnapshotPriming(List.of("iris", "nosuchmodel"), models, loaded, 2048).beforeCheckpoint(null);
+        new SnapshotPriming(List.of("iris", "nosuchmodel"), models, loaded, 2048, 2_000).beforeCheckpoint(null);
 
         assertThat(loaded.size()).isEqualTo(1);
         assertThat(loaded.get(models.resolveCurrent("iris").ref(), null, () -> {

@@ -20,7 +20,6 @@ import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.example.ExampleParquetWriter;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.ColumnIOFactory;
-import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.io.LocalOutputFile;
 import org.apache.parquet.io.RecordReader;
 import org.apache.parquet.io.api.Binary;
@@ -108,7 +107,7 @@ final class BenchData {
     private void writeParquet(Path file, long rows) throws IOException {
         List<Group> sample = new ArrayList<>();
         MessageType schema;
-        try (ParquetFileReader reader = ParquetSupport.open(new LocalInputFile(sampleParquet()), ParquetSupport.readOptions())) {
+        try (ParquetFileReader reader = ParquetSupport.open(ParquetSupport.localFile(sampleParquet()), ParquetSupport.readOptions())) {
             schema = reader.getFooter().getFileMetaData().getSchema();
             for (PageReadStore pages = reader.readNextRowGroup(); pages != null; pages = reader.readNextRowGroup()) {
                 RecordReader<Group> records = new ColumnIOFactory().getColumnIO(schema)

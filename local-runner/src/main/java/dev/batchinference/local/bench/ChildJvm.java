@@ -7,7 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -17,6 +19,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ChildJvm {
     static final String REPORT = "bench-report";
+    /** A line a probe prints at a moment worth timing ({@code bench-mark NAME}), before its report. */
+    static final String MARK = "bench-mark";
 
     /**
      * The batch-worker function's JVM options in sam/template.yaml (its {@code JAVA_TOOL_OPTIONS}, less the
@@ -25,10 +29,21 @@ public final class ChildJvm {
      */
     public static final List<String> WORKER_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=4");
 
-    /** The probe's report split into words (the marker dropped), and the nanoseconds from spawn to that line. */
-    record Report(List<String> values, long nanosToReport) {
+    /**
+     * The probe's report split into words (the marker dropped), the nanoseconds from spawn to that line, and
+     * from spawn to each mark line by its name.
+     */
+    record Report(List<String> values, long nanosToReport, Map<String, Long> nanosToMarks) {
         double millisToReport() {
             return nanosToReport / 1e6;
+        }
+
+        double millisToMark(String name) {
+            Long nanos = nanosToMarks.get(name);
+            if (nanos == null) {
+                throw new IllegalStateException("the probe printed no mark '" + name + "'");
+            }
+            return nanos / 1e6;
         }
     }
 
@@ -60,9 +75,13 @@ public final class ChildJvm {
             Process process = builder.start();
             String report = null;
             long reported = 0;
+            Map<String, Long> marks = new HashMap<>();
             try (BufferedReader out = new BufferedReader(
                     new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line = out.readLine(); line != null; line = out.readLine()) {
+                    if (line.startsWith(MARK + " ")) {
+                        marks.putIfAbsent(line.substring(MARK.length() + 1).strip(), System.nanoTime() - started);
+                    }
                     if (report == null && line.startsWith(REPORT)) {
                         reported = System.nanoTime();
                         report = line;
@@ -75,7 +94,7 @@ public final class ChildJvm {
                         + (report == null ? " without a report" : "") + ": " + Files.readString(errors).strip());
             }
             List<String> words = List.of(report.strip().split("\\s+"));
-            return new Report(words.subList(1, words.size()), reported - started);
+            return new Report(words.subList(1, words.size()), reported - started, marks);
         } finally {
             Files.deleteIfExists(errors);
         }

@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.metadata.FileMetaData;
-import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.io.OutputFile;
 
 /**
@@ -25,7 +24,7 @@ public final class ParquetMerge implements AutoCloseable {
 
     /** Appends a part's row groups; the first part fixes the schema and the file's metadata. */
     public void append(Path part) throws IOException {
-        try (ParquetFileReader reader = ParquetSupport.open(new LocalInputFile(part), ParquetSupport.readOptions())) {
+        try (ParquetFileReader reader = ParquetSupport.open(ParquetSupport.localFile(part), ParquetSupport.readOptions())) {
             if (writer == null) {
                 FileMetaData meta = reader.getFooter().getFileMetaData();
                 metadata = meta.getKeyValueMetaData();

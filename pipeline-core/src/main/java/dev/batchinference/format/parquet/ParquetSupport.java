@@ -9,7 +9,6 @@ import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.InputFile;
-import org.apache.parquet.io.LocalInputFile;
 
 /**
  * The settings every Parquet read and write shares, none of which touches Hadoop: a plain configuration
@@ -42,14 +41,9 @@ public final class ParquetSupport {
         return new ParquetFileReader(file, options);
     }
 
-    /** A local file to read, named by its path in parquet-java's messages (its own {@code LocalInputFile} is not). */
+    /** A local file to read, named by its path in parquet-java's messages, read in bulk (see {@link ChannelInputFile}). */
     public static InputFile localFile(Path path) {
-        return new LocalInputFile(path) {
-            @Override
-            public String toString() {
-                return path.toString();
-            }
-        };
+        return new ChannelInputFile(path);
     }
 
     /** The codec of a {@code PARQUET_COMPRESSION} setting; see {@link Compression#parse}. */
