@@ -41,15 +41,15 @@ class ArchitectureIT {
         allowed.put("format", List.of("failure", "model"));
         allowed.put("format.csv", List.of("format", "failure", "storage"));
         allowed.put("format.parquet", List.of("format", "failure", "model", "storage"));
-        allowed.put("config", List.of("format"));
-        allowed.put("job", List.of("failure", "format", "json", "model", "storage"));
+        allowed.put("config", List.of("cost", "format"));
+        allowed.put("job", List.of("cost", "failure", "format", "json", "model", "storage"));
         allowed.put("metering", List.of("job", "queue", "storage"));
         allowed.put("layout", List.of("config", "failure", "format", "format.csv", "format.parquet", "job", "model",
                 "storage"));
         allowed.put("control", List.of("failure", "format", "job", "json", "model", "queue", "storage"));
         allowed.put("inference", List.of("failure", "format", "job", "json", "layout", "metering", "model", "observability",
                 "queue", "storage"));
-        allowed.put("results", List.of("config", "failure", "format", "job", "json", "layout", "metering", "model",
+        allowed.put("results", List.of("config", "cost", "failure", "format", "job", "json", "layout", "metering", "model",
                 "storage"));
         allowed.put("ingest", List.of("config", "control", "failure", "format", "job", "json", "layout", "metering",
                 "model", "queue", "storage"));

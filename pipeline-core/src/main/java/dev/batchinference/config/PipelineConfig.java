@@ -1,5 +1,6 @@
 package dev.batchinference.config;
 
+import dev.batchinference.cost.CostSettings;
 import dev.batchinference.format.ChunkLimits;
 import dev.batchinference.format.ColumnSelection;
 import dev.batchinference.format.Compression;
@@ -28,7 +29,8 @@ public record PipelineConfig(
         Duration collateLease,
         Duration stalledJobAfter,
         DataSettings data,
-        Limits limits) {
+        Limits limits,
+        CostSettings cost) {
 
     public static final String BUCKET = "PIPELINE_BUCKET";
     public static final String WORK_QUEUE_URL = "WORK_QUEUE_URL";
@@ -67,7 +69,11 @@ public record PipelineConfig(
             ENDPOINT, S3_ENDPOINT, SQS_ENDPOINT, REGION, CHUNK_MAX_ROWS, CHUNK_MAX_BYTES, INFERENCE_BATCH_ROWS, MODEL_CACHE_DIR,
             COLLATE_LEASE_SECONDS, STALLED_JOB_SECONDS, CSV_DELIMITER, OUTPUT_FORMAT, PARQUET_COMPRESSION, FEATURE_COLUMNS, PASS_THROUGH,
             MAX_REJECTED_PERCENT, MAX_REJECTED_ROWS, MAX_RECORD_BYTES, MAX_UNCOMPRESSED_BYTES, MAX_ROW_GROUP_BYTES,
-            MAX_COMPRESSION_RATIO, MAX_CHUNKS_PER_JOB, MAX_MODEL_BYTES, COLLATE_MAX_ATTEMPTS);
+            MAX_COMPRESSION_RATIO, MAX_CHUNKS_PER_JOB, MAX_MODEL_BYTES, COLLATE_MAX_ATTEMPTS,
+            CostSettings.INGEST_MEMORY_MB, CostSettings.WORKER_MEMORY_MB, CostSettings.WRITER_MEMORY_MB,
+            CostSettings.PRICE_ARM64_GB_SECOND, CostSettings.PRICE_X86_GB_SECOND, CostSettings.PRICE_LAMBDA_PER_MILLION,
+            CostSettings.PRICE_SQS_PER_MILLION, CostSettings.PRICE_S3_WRITES_PER_THOUSAND,
+            CostSettings.PRICE_S3_READS_PER_THOUSAND);
 
     public static final long DEFAULT_CHUNK_MAX_ROWS = ChunkLimits.DEFAULT_MAX_ROWS;
     public static final long DEFAULT_CHUNK_MAX_BYTES = ChunkLimits.DEFAULT_MAX_BYTES;
@@ -265,7 +271,8 @@ public record PipelineConfig(
                 Duration.ofSeconds(number(env, COLLATE_LEASE_SECONDS, DEFAULT_COLLATE_LEASE.toSeconds())),
                 Duration.ofSeconds(number(env, STALLED_JOB_SECONDS, DEFAULT_STALLED_JOB_AFTER.toSeconds())),
                 DataSettings.from(env),
-                Limits.from(env));
+                Limits.from(env),
+                CostSettings.from(env));
     }
 
     public String requireWorkQueueUrl() {

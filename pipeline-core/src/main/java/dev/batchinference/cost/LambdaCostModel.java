@@ -26,15 +26,21 @@ public record LambdaCostModel(Prices prices, Memory memory, Rates rates) {
     }
 
     /**
-     * How fast each function works: the worker's rows per second, ingest's planning pass in bytes per second
-     * (a Parquet input is planned from its footer: no bytes scanned), the writer's collation in output bytes
-     * per second, and what every invocation costs besides (start, S3 and SQS round trips).
+     * How fast each function works: the worker's rows per second once warm and in the first chunk of a new execution
+     * environment, ingest's planning pass in bytes per second (a Parquet input is planned from its footer: no bytes
+     * scanned), the writer's collation in output bytes per second, and what every invocation costs besides (start,
+     * S3 and SQS round trips).
      */
-    public record Rates(double workerRowsPerSecond, double planBytesPerSecond, double collateBytesPerSecond,
-                        double secondsPerInvocation) {
+    public record Rates(double workerRowsPerSecond, double firstChunkRowsPerSecond, double planBytesPerSecond,
+                        double collateBytesPerSecond, double secondsPerInvocation) {
         /** Planning and collation at 100 MB/s and 0.2 s per invocation: assumptions, not measured on Lambda. */
         public static Rates assuming(double workerRowsPerSecond) {
-            return new Rates(workerRowsPerSecond, 100e6, 100e6, 0.2);
+            return assuming(workerRowsPerSecond, workerRowsPerSecond);
+        }
+
+        /** As above, with a new environment's first chunk slower (a fresh JVM compiles as it goes). */
+        public static Rates assuming(double workerRowsPerSecond, double firstChunkRowsPerSecond) {
+            return new Rates(workerRowsPerSecond, firstChunkRowsPerSecond, 100e6, 100e6, 0.2);
         }
     }
 
@@ -72,14 +78,21 @@ public record LambdaCostModel(Prices prices, Memory memory, Rates rates) {
         return new LambdaCostModel(Prices.listed(), Memory.templateDefaults(), Rates.assuming(workerRowsPerSecond));
     }
 
+    /**
+     * The job with {@code concurrency} worker environments at once: the first chunk of each environment at the
+     * first-chunk rate, the rest at the warm rate, in waves of {@code concurrency} chunks.
+     */
     public Estimate estimate(Job job, int concurrency) {
         if (concurrency < 1) {
             throw new IllegalArgumentException("concurrency must be at least 1, was " + concurrency);
         }
         int chunks = Math.max(1, job.chunks());
         double ingestSeconds = rates.secondsPerInvocation() + job.scannedBytes() / rates.planBytesPerSecond();
-        double chunkSeconds = rates.secondsPerInvocation() + (double) job.rows() / chunks / rates.workerRowsPerSecond();
-        double workerSeconds = chunkSeconds * chunks;
+        double rowsPerChunk = (double) job.rows() / chunks;
+        double firstChunkSeconds = rates.secondsPerInvocation() + rowsPerChunk / rates.firstChunkRowsPerSecond();
+        double warmChunkSeconds = rates.secondsPerInvocation() + rowsPerChunk / rates.workerRowsPerSecond();
+        int environments = Math.min(chunks, concurrency);
+        double workerSeconds = environments * firstChunkSeconds + (chunks - environments) * warmChunkSeconds;
         // one writer invocation per chunk's result; the last one collates the output
         double collateSeconds = job.outputBytes() / rates.collateBytesPerSecond();
         double writerSeconds = rates.secondsPerInvocation() * chunks + collateSeconds;
@@ -96,7 +109,8 @@ public record LambdaCostModel(Prices prices, Memory memory, Rates rates) {
                 + sqsRequests * prices.sqsPerMillionRequests() / 1e6
                 + s3Writes * prices.s3WritesPerThousand() / 1e3 + s3Reads * prices.s3ReadsPerThousand() / 1e3;
         long waves = (chunks + concurrency - 1) / concurrency;
-        double wallSeconds = ingestSeconds + waves * chunkSeconds + rates.secondsPerInvocation() + collateSeconds;
+        double wallSeconds = ingestSeconds + firstChunkSeconds + (waves - 1) * warmChunkSeconds
+                + rates.secondsPerInvocation() + collateSeconds;
         return new Estimate(functions, gbSeconds, lambdaRequests, sqsRequests, s3Writes, s3Reads, requestDollars,
                 gbSeconds * prices.arm64GbSecond() + requestDollars, gbSeconds * prices.x86GbSecond() + requestDollars,
                 concurrency, wallSeconds);

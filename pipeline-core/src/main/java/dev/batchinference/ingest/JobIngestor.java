@@ -67,12 +67,13 @@ public final class JobIngestor {
 
     /** Ingests one object by its decoded key; safe to call again for the same object version. */
     public Outcome ingest(String key) {
+        long started = System.nanoTime();
         try (RequestCounts.Tally requests = RequestCounts.open()) {
-            return ingest(key, requests);
+            return ingest(key, requests, started);
         }
     }
 
-    private Outcome ingest(String key, RequestCounts.Tally requests) {
+    private Outcome ingest(String key, RequestCounts.Tally requests, long started) {
         if (!JobKeys.isIncoming(key)) {
             LOG.info("ignoring {}: not under incoming/<model>/", key);
             return new Outcome(key, null, Outcome.Status.IGNORED, 0);
@@ -98,7 +99,7 @@ public final class JobIngestor {
             plan = jobs.plan(jobId).orElseThrow();
         }
         dispatch(plan);
-        jobs.markDispatched(jobId, requests.requests().withOnePut());
+        jobs.markDispatched(jobId, requests.requests().withOnePut(), (System.nanoTime() - started) / 1_000_000);
         LOG.info("job {} for {}: {}", jobId, key, plan.isRejected()
                 ? "rejected, " + plan.failure().reason() : plan.chunks().size() + " chunk(s)");
         return new Outcome(key, jobId, plan.isRejected() ? Outcome.Status.REJECTED : Outcome.Status.STARTED,

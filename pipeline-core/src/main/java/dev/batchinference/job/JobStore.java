@@ -45,18 +45,29 @@ public final class JobStore {
         store.write(JobKeys.dispatched(jobId), "{}".getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Marks the job's tasks as sent, with ingest's requests for the job (this write included). */
-    public void markDispatched(String jobId, Requests ingest) {
-        store.write(JobKeys.dispatched(jobId), JsonCodec.writeBytes(new Dispatched(ingest)));
+    /**
+     * Marks the job's tasks as sent, with ingest's requests for the job (this write included) and the milliseconds
+     * ingest spent on it, from the notification's arrival to this write.
+     */
+    public void markDispatched(String jobId, Requests ingest, long ingestMs) {
+        store.write(JobKeys.dispatched(jobId), JsonCodec.writeBytes(new Dispatched(ingest, ingestMs)));
     }
 
     /** Ingest's requests for the job, as its dispatch marker holds them; empty if the marker holds none. */
     public Optional<Requests> ingestRequests(String jobId) {
-        return read(JobKeys.dispatched(jobId), Dispatched.class).map(Dispatched::requests);
+        return dispatched(jobId).map(Dispatched::requests);
     }
 
-    /** The dispatch marker's content. */
-    public record Dispatched(Requests requests) {
+    /** The dispatch marker's content; empty for a job not dispatched yet (or marked before markers held any). */
+    public Optional<Dispatched> dispatched(String jobId) {
+        return read(JobKeys.dispatched(jobId), Dispatched.class);
+    }
+
+    /**
+     * The dispatch marker's content: ingest's requests for the job and its time on it (null in markers written
+     * before ingest recorded its time).
+     */
+    public record Dispatched(Requests requests, Long ingestMs) {
     }
 
     public boolean isDispatched(String jobId) {

@@ -1,5 +1,6 @@
 package dev.batchinference.job;
 
+import dev.batchinference.cost.JobCost;
 import dev.batchinference.failure.FailureReason;
 import java.time.Instant;
 import java.util.List;
@@ -25,7 +26,8 @@ public record JobSummary(
         Timings timings,
         Throughput throughput,
         List<UnaccountedChunk> unaccountedChunks,
-        RequestsByFunction requests) {
+        RequestsByFunction requests,
+        JobCost cost) {
 
     /** A summary without request counts, as before they were counted. */
     public JobSummary(String jobId, JobState state, FailureReason reason, String message, InputObject input, String model,
@@ -33,12 +35,25 @@ public record JobSummary(
                       String errors, Instant createdAt, Instant finishedAt, long durationMs, Timings timings,
                       Throughput throughput, List<UnaccountedChunk> unaccountedChunks) {
         this(jobId, state, reason, message, input, model, modelVersion, rowsIn, rowsOut, rowsRejected, chunks, output,
-                errors, createdAt, finishedAt, durationMs, timings, throughput, unaccountedChunks, null);
+                errors, createdAt, finishedAt, durationMs, timings, throughput, unaccountedChunks, null, null);
     }
 
     public JobSummary withRequests(RequestsByFunction byFunction) {
         return new JobSummary(jobId, state, reason, message, input, model, modelVersion, rowsIn, rowsOut, rowsRejected,
-                chunks, output, errors, createdAt, finishedAt, durationMs, timings, throughput, unaccountedChunks, byFunction);
+                chunks, output, errors, createdAt, finishedAt, durationMs, timings, throughput, unaccountedChunks, byFunction,
+                cost);
+    }
+
+    public JobSummary withCost(JobCost estimate) {
+        return new JobSummary(jobId, state, reason, message, input, model, modelVersion, rowsIn, rowsOut, rowsRejected,
+                chunks, output, errors, createdAt, finishedAt, durationMs, timings, throughput, unaccountedChunks, requests,
+                estimate);
+    }
+
+    public JobSummary withUnaccounted(List<UnaccountedChunk> chunksUnaccounted) {
+        return new JobSummary(jobId, state, reason, message, input, model, modelVersion, rowsIn, rowsOut, rowsRejected,
+                chunks, output, errors, createdAt, finishedAt, durationMs, timings, throughput, chunksUnaccounted, requests,
+                cost);
     }
 
     /**

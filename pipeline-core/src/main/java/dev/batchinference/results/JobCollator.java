@@ -1,6 +1,7 @@
 package dev.batchinference.results;
 
 import dev.batchinference.config.PipelineConfig.Limits;
+import dev.batchinference.cost.CostSettings;
 import dev.batchinference.failure.FailureReason;
 import dev.batchinference.failure.JobFailure;
 import dev.batchinference.job.ChunkResult;
@@ -45,6 +46,7 @@ public final class JobCollator {
     private final Clock clock;
     private final CollationLock lock;
     private final CompletionGroups completion;
+    private final CostSettings cost;
     /** Plans are written once: each writer reads a job's plan once, not at every message (a plan grows with its job). */
     private final Map<String, JobPlan> plans = new ConcurrentHashMap<>();
     private final RequestLedger requests = new RequestLedger();
@@ -61,13 +63,24 @@ public final class JobCollator {
     }
 
     public JobCollator(ObjectStore store, Duration lease, Limits limits, Clock clock, String owner) {
-        this(store, lease, limits, clock, owner, new CompletionGroups(store));
+        this(store, lease, limits, CostSettings.defaults(), clock, owner, new CompletionGroups(store));
+    }
+
+    /** As above, pricing the summary's cost estimate with {@code cost}. */
+    public JobCollator(ObjectStore store, Duration lease, Limits limits, CostSettings cost, Clock clock, String owner) {
+        this(store, lease, limits, cost, clock, owner, new CompletionGroups(store));
     }
 
     /** As above, with the completion groups given: a fanout other than {@link CompletionGroups#FANOUT}, for tests. */
     public JobCollator(ObjectStore store, Duration lease, Limits limits, Clock clock, String owner,
                        CompletionGroups completion) {
+        this(store, lease, limits, CostSettings.defaults(), clock, owner, completion);
+    }
+
+    private JobCollator(ObjectStore store, Duration lease, Limits limits, CostSettings cost, Clock clock, String owner,
+                        CompletionGroups completion) {
         this.store = store;
+        this.cost = cost;
         this.completion = completion;
         this.jobs = new JobStore(store);
         this.outputs = new JobOutputs(store);
@@ -301,7 +314,7 @@ public final class JobCollator {
             LOG.error("job {}: {}", plan.jobId(), unbalanced.get().message());
             JobSummary failed = summary(plan, JobState.FAILED, unbalanced.get(), chunks, null, null,
                     Duration.between(started, clock.instant()).toMillis());
-            return withUnaccounted(failed, RowReconciliation.listed(unaccounted));
+            return failed.withUnaccounted(RowReconciliation.listed(unaccounted));
         }
         long rowsIn = chunks.stream().mapToLong(ChunkResult::rowsIn).sum();
         long rejected = chunks.stream().mapToLong(ChunkResult::rowsRejected).sum();
@@ -333,22 +346,22 @@ public final class JobCollator {
 
     private JobSummary failed(JobPlan plan, JobFailure failure) {
         List<ChunkResult> chunks = plan.isRejected() ? List.of() : jobs.doneChunks(plan.jobId());
-        return new JobSummary(plan.jobId(), JobState.FAILED, failure.reason(), failure.message(), plan.input(),
+        return accounted(new JobSummary(plan.jobId(), JobState.FAILED, failure.reason(), failure.message(), plan.input(),
                 plan.input().modelName(), plan.model() == null ? null : plan.model().version(),
                 sum(chunks, ChunkResult::rowsIn), sum(chunks, ChunkResult::rowsOut), sum(chunks, ChunkResult::rowsRejected),
                 plan.chunks().size(), null, null, plan.createdAt(), clock.instant(),
-                Duration.between(plan.createdAt(), clock.instant()).toMillis(), timings(chunks, 0), null, null)
-                .withRequests(requests(plan, chunks));
+                Duration.between(plan.createdAt(), clock.instant()).toMillis(), timings(chunks, 0), null, null),
+                plan, chunks, 0);
     }
 
-    private JobSummary.RequestsByFunction requests(JobPlan plan, List<ChunkResult> chunks) {
-        return requests.summarize(plan.jobId(), jobs.ingestRequests(plan.jobId()).orElse(null), chunks);
-    }
-
-    private static JobSummary withUnaccounted(JobSummary s, List<JobSummary.UnaccountedChunk> unaccounted) {
-        return new JobSummary(s.jobId(), s.state(), s.reason(), s.message(), s.input(), s.model(), s.modelVersion(),
-                s.rowsIn(), s.rowsOut(), s.rowsRejected(), s.chunks(), s.output(), s.errors(), s.createdAt(),
-                s.finishedAt(), s.durationMs(), s.timings(), s.throughput(), unaccounted, s.requests());
+    /** The summary with the requests each function made for the job, and what the job would cost on Lambda. */
+    private JobSummary accounted(JobSummary summary, JobPlan plan, List<ChunkResult> chunks, long collateMs) {
+        Optional<JobStore.Dispatched> dispatched = jobs.dispatched(plan.jobId());
+        JobSummary.RequestsByFunction byFunction = requests.summarize(plan.jobId(),
+                dispatched.map(JobStore.Dispatched::requests).orElse(null), chunks);
+        int results = plan.isRejected() ? 1 : chunks.size();
+        return summary.withRequests(byFunction)
+                .withCost(JobCostEstimate.of(byFunction, chunks, results, dispatched, collateMs, cost));
     }
 
     private JobSummary summary(JobPlan plan, JobState state, JobFailure failure, List<ChunkResult> chunks,
@@ -357,11 +370,11 @@ public final class JobCollator {
         long rowsIn = sum(chunks, ChunkResult::rowsIn);
         long durationMs = Duration.between(plan.createdAt(), now).toMillis();
         JobSummary.Timings timings = timings(chunks, collateMs);
-        return new JobSummary(plan.jobId(), state, failure == null ? null : failure.reason(),
+        return accounted(new JobSummary(plan.jobId(), state, failure == null ? null : failure.reason(),
                 failure == null ? null : failure.message(), plan.input(), plan.model().name(), plan.model().version(),
                 rowsIn, sum(chunks, ChunkResult::rowsOut), sum(chunks, ChunkResult::rowsRejected),
                 plan.chunks().size(), output, errors, plan.createdAt(), now, durationMs, timings,
-                JobSummary.Throughput.of(rowsIn, durationMs, timings.chunkMs()), null).withRequests(requests(plan, chunks));
+                JobSummary.Throughput.of(rowsIn, durationMs, timings.chunkMs()), null), plan, chunks, collateMs);
     }
 
     private static JobSummary.Timings timings(List<ChunkResult> chunks, long collateMs) {

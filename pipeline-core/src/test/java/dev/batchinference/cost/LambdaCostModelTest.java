@@ -39,7 +39,21 @@ class LambdaCostModelTest {
         LambdaCostModel.Estimate wide = model.estimate(job, 50);
         LambdaCostModel.Estimate narrow = model.estimate(job, 10);
 
-        assertThat(narrow.gbSeconds()).isEqualTo(wide.gbSeconds());
+        assertThat(narrow.gbSeconds()).isCloseTo(wide.gbSeconds(), within(1e-9));
         assertThat(narrow.wallSeconds() - wide.wallSeconds()).isCloseTo(4 * (0.2 + 2.0), within(1e-9));
+    }
+
+    @Test
+    void eachNewEnvironmentsFirstChunkRunsAtTheFirstChunkRateTheRestWarm() {
+        LambdaCostModel model = new LambdaCostModel(LambdaCostModel.Prices.listed(), LambdaCostModel.Memory.templateDefaults(),
+                LambdaCostModel.Rates.assuming(1_000_000, 100_000));
+        LambdaCostModel.Job job = new LambdaCostModel.Job(10_000_000, 0, 0, 50);
+
+        LambdaCostModel.Estimate e = model.estimate(job, 10);
+
+        // 200,000 rows a chunk: 10 environments' first chunks at 2 s, 40 more chunks at 0.2 s, 0.2 s start each
+        assertThat(e.functions().get(1).seconds()).isCloseTo(10 * 2.2 + 40 * 0.4, within(1e-9));
+        // planning, a first chunk, four warm waves, a writer invocation
+        assertThat(e.wallSeconds()).isCloseTo(0.2 + 2.2 + 4 * 0.4 + 0.2, within(1e-9));
     }
 }

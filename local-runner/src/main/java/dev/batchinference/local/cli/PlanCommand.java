@@ -67,6 +67,16 @@ final class PlanCommand implements Callable<Integer> {
             description = "the worker's rows per second on Lambda (default: measured here on --measure-rows rows)")
     Double rowsPerSecond;
 
+    @Option(names = "--first-chunk-rows-per-second", paramLabel = "R",
+            description = "the worker's rows per second in the first chunk of a new execution environment, which a"
+                    + " fresh JVM runs slower (default: --rows-per-second); `./pipeline bench --only cold-start` measures it")
+    Double firstChunkRowsPerSecond;
+
+    @Option(names = "--scale-to", split = ",", paramLabel = "SIZE",
+            description = "also estimate inputs of these sizes made of rows like this file's: 500MB, 1GB, 100GB, 1TB"
+                    + " (powers of 1,000), with the limits each would meet")
+    List<String> scaleTo = List.of();
+
     @Option(names = "--concurrency", paramLabel = "N",
             description = "batch-worker environments at once, for the wall time (default: ${DEFAULT-VALUE}, the"
                     + " template's WorkerMaxConcurrency)")
@@ -147,20 +157,72 @@ final class PlanCommand implements Callable<Integer> {
         long scanned = planned.format() == InputFormat.PARQUET ? 0
                 : planned.chunks().isEmpty() ? Files.size(file) : planned.chunks().get(planned.chunks().size() - 1).endByte();
         long outputBytes = Math.round(sample.outputBytesPerRow() * planned.rows());
-        LambdaCostModel costs = new LambdaCostModel(prices(), memory(), LambdaCostModel.Rates.assuming(rate));
+        double firstRate = firstChunkRowsPerSecond != null ? firstChunkRowsPerSecond : rate;
+        LambdaCostModel costs = new LambdaCostModel(prices(), memory(), LambdaCostModel.Rates.assuming(rate, firstRate));
         LambdaCostModel.Estimate estimate = costs.estimate(
                 new LambdaCostModel.Job(planned.rows(), scanned, outputBytes, planned.chunks().size()), concurrency);
         ObjectNode e = r.putObject("lambda");
         e.put("workerRowsPerSecond", Math.round(rate));
         e.put("rowsPerSecondSource", rowsPerSecond != null ? "--rows-per-second"
                 : "measured here on " + sample.result().rowsIn() + " rows after a warm-up pass, one thread");
+        e.put("firstChunkRowsPerSecond", Math.round(firstRate));
         e.put("planBytesPerSecond", costs.rates().planBytesPerSecond());
         e.put("collateBytesPerSecond", costs.rates().collateBytesPerSecond());
         e.put("secondsPerInvocation", costs.rates().secondsPerInvocation());
         e.put("outputBytes", outputBytes);
         e.set("estimate", JsonCodec.mapper().valueToTree(estimate));
         e.set("prices", JsonCodec.mapper().valueToTree(costs.prices()));
+        if (!scaleTo.isEmpty()) {
+            e.set("scaled", scaled(planned, Files.size(file), sample.outputBytesPerRow(), costs, config));
+        }
         return r;
+    }
+
+    /** The model's figures for inputs of other sizes made of rows like the file's, and the limits each meets. */
+    private ArrayNode scaled(Formats.PlannedInput planned, long fileBytes, double outputBytesPerRow, LambdaCostModel costs,
+                             PipelineConfig config) {
+        ArrayNode sizes = JsonCodec.mapper().createArrayNode();
+        double bytesPerRow = (double) fileBytes / Math.max(1, planned.rows());
+        for (String size : scaleTo) {
+            long bytes = InputSizes.parse(size);
+            long rows = Math.round(bytes / bytesPerRow);
+            long chunks = Math.max(1, Math.max(ceilDiv(rows, config.chunkLimits().maxRows()),
+                    ceilDiv(bytes, config.chunkLimits().maxBytes())));
+            boolean csv = planned.format() != InputFormat.PARQUET;
+            long outputBytes = Math.round(outputBytesPerRow * rows);
+            LambdaCostModel.Estimate estimate = costs.estimate(new LambdaCostModel.Job(rows, csv ? bytes : 0, outputBytes,
+                    (int) Math.min(Integer.MAX_VALUE, chunks)), concurrency);
+            ObjectNode s = sizes.addObject();
+            s.put("size", size).put("bytes", bytes).put("rows", rows).put("chunks", chunks).put("outputBytes", outputBytes);
+            s.set("estimate", JsonCodec.mapper().valueToTree(estimate));
+            ArrayNode limits = s.putArray("limits");
+            if (chunks > config.limits().maxChunksPerJob()) {
+                limits.add(String.format(java.util.Locale.ROOT, "%,d chunks: more than MAX_CHUNKS_PER_JOB (%,d); raise it,"
+                        + " or CHUNK_MAX_ROWS and CHUNK_MAX_BYTES", chunks, config.limits().maxChunksPerJob()));
+            }
+            double planSeconds = estimate.functions().get(0).seconds();
+            if (planSeconds > LAMBDA_TIMEOUT_SECONDS) {
+                limits.add(String.format(java.util.Locale.ROOT, "planning takes about %,.0f s: more than one ingest"
+                        + " invocation (%d s)", planSeconds, LAMBDA_TIMEOUT_SECONDS));
+            }
+            if (chunks > S3_MAX_PARTS) {
+                limits.add(String.format(java.util.Locale.ROOT, "%,d output parts: more than one S3 multipart upload"
+                        + " takes (%,d)", chunks, S3_MAX_PARTS));
+            }
+            double collateSeconds = outputBytes / costs.rates().collateBytesPerSecond();
+            if (collateSeconds > LAMBDA_TIMEOUT_SECONDS) {
+                limits.add(String.format(java.util.Locale.ROOT, "collation takes about %,.0f s: more than one writer"
+                        + " invocation (%d s)", collateSeconds, LAMBDA_TIMEOUT_SECONDS));
+            }
+        }
+        return sizes;
+    }
+
+    private static final int LAMBDA_TIMEOUT_SECONDS = 900;
+    private static final int S3_MAX_PARTS = 10_000;
+
+    private static long ceilDiv(long a, long b) {
+        return (a + b - 1) / b;
     }
 
     /** The first rows' predictions as CSV lines (header first), and the model's speed on up to --measure-rows rows. */

@@ -64,6 +64,26 @@ final class PlanReport {
         out.printf(Locale.ROOT, "             assumed: planning %.0f MB/s, collation %.0f MB/s, %.1f s per invocation%n",
                 l.path("planBytesPerSecond").asDouble() / 1e6, l.path("collateBytesPerSecond").asDouble() / 1e6,
                 l.path("secondsPerInvocation").asDouble());
+        if (l.has("scaled")) {
+            printScaled(l, out);
+        }
+    }
+
+    private static void printScaled(JsonNode l, PrintStream out) {
+        out.printf(Locale.ROOT, "  scaled     inputs of rows like these: %,d rows/s warm, %,d in a new environment's first chunk,"
+                + " %d workers at once%n", l.path("workerRowsPerSecond").asLong(), l.path("firstChunkRowsPerSecond").asLong(),
+                l.path("estimate").path("concurrency").asInt());
+        out.printf(Locale.ROOT, "             %8s %16s %8s %10s %12s %10s %10s%n", "size", "rows", "chunks", "wall s",
+                "GB-s", "$ arm64", "$ x86_64");
+        for (JsonNode s : l.path("scaled")) {
+            JsonNode e = s.path("estimate");
+            out.printf(Locale.ROOT, "             %8s %,16d %,8d %,10.0f %,12.0f %10.4f %10.4f%n", s.path("size").asText(),
+                    s.path("rows").asLong(), s.path("chunks").asLong(), e.path("wallSeconds").asDouble(),
+                    e.path("gbSeconds").asDouble(), e.path("arm64Dollars").asDouble(), e.path("x86Dollars").asDouble());
+            for (JsonNode limit : s.path("limits")) {
+                out.printf("             %8s limit: %s%n", "", limit.asText());
+            }
+        }
     }
 
     private static String plain(JsonNode price) {

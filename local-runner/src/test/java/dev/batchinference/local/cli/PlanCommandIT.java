@@ -67,4 +67,37 @@ class PlanCommandIT {
         assertThat(text.exitCode()).isEqualTo(2);
         assertThat(text.stdout()).contains("transactions.parquet with model iris v1").contains("does not fit (SCHEMA_MISMATCH)");
     }
+
+    @Test
+    void scaledInputsAreEstimatedWithTheLimitsTheyMeet() throws Exception {
+        Cli.Result json = Cli.run("plan", Samples.data("transactions.csv").toString(), "--model", "fraud", "--models",
+                models(), "--json", "--rows-per-second", "1000000", "--first-chunk-rows-per-second", "100000",
+                "--scale-to", "1GB,1TB");
+        Cli.Result text = Cli.run("plan", Samples.data("iris.csv").toString(), "--model", "iris", "--models", models(),
+                "--scale-to", "100GB");
+        Cli.Result bad = Cli.run("plan", Samples.data("iris.csv").toString(), "--model", "iris", "--models", models(),
+                "--scale-to", "lots");
+
+        assertThat(json.exitCode()).as(json.stderr()).isZero();
+        JsonNode f = JsonCodec.mapper().readTree(json.stdout()).path("files").get(0);
+        double bytesPerRow = f.path("bytes").asDouble() / f.path("rows").asLong();
+        JsonNode gb = f.path("lambda").path("scaled").get(0);
+        long rows = Math.round(1e9 / bytesPerRow);
+        assertThat(gb.path("rows").asLong()).isEqualTo(rows);
+        assertThat(gb.path("chunks").asLong()).isEqualTo((rows + 199_999) / 200_000);
+        assertThat(gb.path("limits").size()).isZero();
+        // every chunk in its own new environment (fewer chunks than 100 workers): each at the first-chunk rate
+        double chunkSeconds = 0.2 + (double) rows / gb.path("chunks").asLong() / 100_000;
+        assertThat(gb.path("estimate").path("functions").get(1).path("seconds").asDouble())
+                .isCloseTo(chunkSeconds * gb.path("chunks").asLong(), org.assertj.core.data.Offset.offset(1e-6));
+        JsonNode tb = f.path("lambda").path("scaled").get(1);
+        assertThat(tb.path("chunks").asLong()).isGreaterThan(10_000);
+        assertThat(tb.path("limits").toString()).contains("MAX_CHUNKS_PER_JOB").contains("ingest invocation");
+        assertThat(tb.path("estimate").path("arm64Dollars").asDouble())
+                .isGreaterThan(gb.path("estimate").path("arm64Dollars").asDouble() * 100);
+        assertThat(text.exitCode()).as(text.stderr()).isZero();
+        assertThat(text.stdout()).contains("scaled     inputs of rows like these").contains("100GB");
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.stderr()).contains("--scale-to takes sizes such as").contains("'lots'");
+    }
 }

@@ -146,6 +146,7 @@ class SamTemplateTest {
         assertThat(deployed.collateLease()).isEqualTo(defaults.collateLease());
         assertThat(deployed.data()).isEqualTo(defaults.data());
         assertThat(deployed.limits()).isEqualTo(defaults.limits());
+        assertThat(deployed.cost()).isEqualTo(defaults.cost());
     }
 
     @Test

@@ -51,7 +51,7 @@ public final class ResultsWriterHandler implements RequestHandler<SQSEvent, SQSB
         // collation locks from another's: with SnapStart, every execution environment is restored from
         // one snapshot of what the constructor made, and two writers must never share that id.
         this(() -> new JobCollator(services.store(), services.config().collateLease(), services.config().limits(),
-                Clock.systemUTC(), ownerPrefix + "results-writer-" + UUID.randomUUID()),
+                services.config().cost(), Clock.systemUTC(), ownerPrefix + "results-writer-" + UUID.randomUUID()),
                 InvocationLog.fromEnvironment(FUNCTION, System.getenv()));
     }
 
