@@ -24,6 +24,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import org.apache.commons.csv.CSVPrinter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -72,14 +74,26 @@ final class PredictCommand implements Callable<Integer> {
         Path outDir = out.toAbsolutePath().getParent();
         Files.createDirectories(outDir);
 
-        Formats.PlannedInput planned = Formats.planFile(file, delimiter, PipelineConfig.Limits.DEFAULT_MAX_RECORD_BYTES);
-        ColumnMapping mapping = planned.map(local.manifest().features(), ColumnSelection.defaults());
-        OutputFormat output = out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".parquet")
-                ? OutputFormat.PARQUET : OutputFormat.CSV;
-        JobPlan.Layout layout = planned.layout(mapping, output, compression, labels);
+        // ONNX Runtime's start (its native libraries, the environment, the session: a few hundred ms in a fresh
+        // process) overlaps planning the file, which reads it once through; nothing depends on the other
         ChunkResult result;
-        try (OnnxModel onnx = OnnxModel.load(local.onnxFile(), local.manifest());
-             RowReader rows = Formats.openFile(file, planned, mapping);
+        Formats.PlannedInput planned;
+        try (ModelLoad loading = ModelLoad.start(local)) {
+            planned = Formats.planFile(file, delimiter, PipelineConfig.Limits.DEFAULT_MAX_RECORD_BYTES);
+            ColumnMapping mapping = planned.map(local.manifest().features(), ColumnSelection.defaults());
+            OutputFormat output = out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".parquet")
+                    ? OutputFormat.PARQUET : OutputFormat.CSV;
+            JobPlan.Layout layout = planned.layout(mapping, output, compression, labels);
+            result = predict(loading.model(), planned, mapping, layout, labels, errors);
+        }
+        report(planned, result, errors, started);
+        return 0;
+    }
+
+    private ChunkResult predict(OnnxModel onnx, Formats.PlannedInput planned, ColumnMapping mapping,
+            JobPlan.Layout layout, List<String> labels, Path errors) throws IOException {
+        ChunkResult result;
+        try (RowReader rows = Formats.openFile(file, planned, mapping);
              PredictionWriter predictions = Formats.openOutputFile(layout, out, labels);
              Writer rejected = Files.newBufferedWriter(errors, StandardCharsets.UTF_8);
              CSVPrinter rejects = new CSVPrinter(rejected, OutputCsv.FORMAT)) {
@@ -87,6 +101,10 @@ final class PredictCommand implements Callable<Integer> {
             result = new ChunkPredictor(onnx, mapping.passThroughColumns().length, batchRows)
                     .predict(0, rows, predictions, rejects);
         }
+        return result;
+    }
+
+    private void report(Formats.PlannedInput planned, ChunkResult result, Path errors, long started) throws IOException {
         if (result.rowsIn() != planned.rows() || result.rowsIn() != result.rowsOut() + result.rowsRejected()) {
             // the same check a job makes before writing its outputs
             throw new PipelineException(FailureReason.ROWS_UNACCOUNTED, "the rows do not add up: counted " + planned.rows()
@@ -103,7 +121,58 @@ final class PredictCommand implements Callable<Integer> {
         System.err.printf("time: parse %,d ms, inference %,d ms, write %,d ms%n", result.parseMs(), result.inferMs(),
                 result.writeMs());
         System.err.println("predictions: " + out);
-        return 0;
+    }
+
+    /** The model's ONNX Runtime session, created on a thread of its own; closed with this, whenever it is ready. */
+    private static final class ModelLoad implements AutoCloseable {
+        private final FutureTask<OnnxModel> task;
+
+        private ModelLoad(FutureTask<OnnxModel> task) {
+            this.task = task;
+        }
+
+        static ModelLoad start(ModelStore.LocalModel local) {
+            FutureTask<OnnxModel> task = new FutureTask<>(() -> OnnxModel.load(local.onnxFile(), local.manifest()));
+            Thread thread = new Thread(task, "model-load");
+            thread.setDaemon(true);
+            thread.start();
+            return new ModelLoad(task);
+        }
+
+        /** The session; what went wrong creating it (an invalid model: MODEL_INVALID) is thrown here as it was there. */
+        OnnxModel model() {
+            boolean interrupted = false;
+            try {
+                while (true) {
+                    try {
+                        return task.get();
+                    } catch (InterruptedException e) {
+                        interrupted = true; // the session is being created either way: wait, then keep the interrupt
+                    }
+                }
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException runtime) {
+                    throw runtime;
+                }
+                if (e.getCause() instanceof Error error) {
+                    throw error;
+                }
+                throw new IllegalStateException("the model could not be loaded", e.getCause());
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                model().close();
+            } catch (RuntimeException | Error e) {
+                // no session was created, so there is none to close; the failure, if it matters, was thrown by model()
+            }
+        }
     }
 
     static Path errorsFileFor(Path predictions) {

@@ -78,7 +78,9 @@ public final class CsvRowReader implements RowReader {
     @Override
     public Optional<RowBlocks> blocks() {
         // a chunk of many small tasks is smaller than a block: a block of its size saves allocating and zeroing the rest
-        return Optional.of(blocks((int) Math.min(CsvBlocks.BLOCK_BYTES, Math.max(1024, expectedBytes + 1))));
+        // (an input of unknown size, a whole local file, has expectedBytes MAX_VALUE: compared before adding, no overflow)
+        return Optional.of(blocks(expectedBytes >= CsvBlocks.BLOCK_BYTES ? CsvBlocks.BLOCK_BYTES
+                : (int) Math.max(1024, expectedBytes + 1)));
     }
 
     RowBlocks blocks(int blockBytes) {

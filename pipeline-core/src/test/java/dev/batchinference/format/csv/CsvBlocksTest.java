@@ -55,6 +55,25 @@ class CsvBlocksTest {
     }
 
     @Test
+    void aWholeFileOfUnknownSizeIsReadInFullSizeBlocksAndASmallChunkInOneOfItsSize() throws IOException {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; text.length() < 3 * CsvBlocks.BLOCK_BYTES; i++) {
+            text.append(i).append(",1.5,2.5,note ").append(i).append('\n');
+        }
+        byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
+
+        RowBlocks whole = new CsvRowReader(new ByteArrayInputStream(bytes), ',', MAPPING).blocks().orElseThrow();
+        RowBlocks chunk = new CsvRowReader(new ByteArrayInputStream(bytes, 0, 5000), ',', MAPPING, 5000).blocks().orElseThrow();
+
+        ByteBlock block = new ByteBlock(16);
+        assertThat(whole.fill(block)).isTrue();
+        // cut at the last line break within the block: at most one record short of it
+        assertThat(block.length()).isBetween(CsvBlocks.BLOCK_BYTES - 64, CsvBlocks.BLOCK_BYTES);
+        assertThat(chunk.fill(block)).isTrue();
+        assertThat(block.length()).isBetween(5000 - 64, 5000);
+    }
+
+    @Test
     void blocksAreOnlyOfferedBeforeTheFirstRow() throws IOException {
         CsvRowReader reader = new CsvRowReader(new ByteArrayInputStream("1,2,3,x\n".getBytes(StandardCharsets.UTF_8)), ',',
                 MAPPING);
