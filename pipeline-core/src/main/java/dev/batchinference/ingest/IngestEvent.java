@@ -115,8 +115,9 @@ public sealed interface IngestEvent {
             }
             PlanningHandover handover = RecordJson.read(record.path("body").asText(""), PlanningHandover.class);
             if (!PlanningHandover.TYPE.equals(handover.type()) || handover.jobId() == null) {
-                throw new IllegalArgumentException("ingest-trigger takes planning hand-overs from SQS; message "
-                        + record.path("messageId").asText() + " is of type '" + handover.type() + "'");
+                throw new IllegalArgumentException("ingest-trigger takes S3 notifications and EventBridge events, and"
+                        + " planning hand-overs from SQS; message " + record.path("messageId").asText() + " is of type '"
+                        + handover.type() + "'");
             }
             deliveries.add(new Delivery(record.path("messageId").asText(), record.path("eventSourceARN").asText(""),
                     handover));
