@@ -42,10 +42,14 @@ public final class PipelineServices {
         return new ModelStore(store, config.modelCacheDir(), config.limits().maxModelBytes());
     }
 
-    /** Ingest as the environment configures it. */
+    /** Ingest as the environment configures it: with a planning queue, planning in steps of its budget. */
     public JobIngestor ingestor(Clock clock) {
-        return new JobIngestor(config.bucket(), store, models(), workQueue(), resultsQueue(), config.chunkLimits(),
-                config.data(), config.limits(), clock);
+        JobIngestor ingestor = new JobIngestor(config.bucket(), store, models(), workQueue(), resultsQueue(),
+                config.chunkLimits(), config.data(), config.limits(), clock);
+        return config.planningQueue()
+                .map(url -> ingestor.handingOverTo(new CountingMessageSender(new SqsMessageSender(sqs(), url)),
+                        config.planning()))
+                .orElse(ingestor);
     }
 
     /** The scheduled sweep as the environment configures it, starting jobs through {@code ingestor}. */

@@ -5,9 +5,12 @@ import dev.batchinference.format.ChunkLimits;
 import dev.batchinference.format.ColumnSelection;
 import dev.batchinference.format.Compression;
 import dev.batchinference.format.OutputFormat;
+import dev.batchinference.format.ScanBudget;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 
@@ -30,7 +33,9 @@ public record PipelineConfig(
         Duration stalledJobAfter,
         DataSettings data,
         Limits limits,
-        CostSettings cost) {
+        CostSettings cost,
+        String planningQueueUrl,
+        Planning planning) {
 
     public static final String BUCKET = "PIPELINE_BUCKET";
     public static final String WORK_QUEUE_URL = "WORK_QUEUE_URL";
@@ -63,6 +68,9 @@ public record PipelineConfig(
     public static final String MAX_COMPRESSION_RATIO = "MAX_COMPRESSION_RATIO";
     public static final String MAX_CHUNKS_PER_JOB = "MAX_CHUNKS_PER_JOB";
     public static final String MAX_MODEL_BYTES = "MAX_MODEL_BYTES";
+    public static final String PLANNING_QUEUE_URL = "PLANNING_QUEUE_URL";
+    public static final String PLANNING_BUDGET_SECONDS = "PLANNING_BUDGET_SECONDS";
+    public static final String PLANNING_BUDGET_BYTES = "PLANNING_BUDGET_BYTES";
 
     /** Every variable the functions read, for the template and the docs to agree with. */
     public static final java.util.List<String> NAMES = java.util.List.of(BUCKET, WORK_QUEUE_URL, RESULTS_QUEUE_URL,
@@ -73,7 +81,8 @@ public record PipelineConfig(
             CostSettings.INGEST_MEMORY_MB, CostSettings.WORKER_MEMORY_MB, CostSettings.WRITER_MEMORY_MB,
             CostSettings.PRICE_ARM64_GB_SECOND, CostSettings.PRICE_X86_GB_SECOND, CostSettings.PRICE_LAMBDA_PER_MILLION,
             CostSettings.PRICE_SQS_PER_MILLION, CostSettings.PRICE_S3_WRITES_PER_THOUSAND,
-            CostSettings.PRICE_S3_READS_PER_THOUSAND);
+            CostSettings.PRICE_S3_READS_PER_THOUSAND, PLANNING_QUEUE_URL, PLANNING_BUDGET_SECONDS,
+            PLANNING_BUDGET_BYTES);
 
     public static final long DEFAULT_CHUNK_MAX_ROWS = ChunkLimits.DEFAULT_MAX_ROWS;
     public static final long DEFAULT_CHUNK_MAX_BYTES = ChunkLimits.DEFAULT_MAX_BYTES;
@@ -239,6 +248,34 @@ public record PipelineConfig(
         }
     }
 
+    /**
+     * How much of an input one ingest invocation plans before it hands the rest over to the next, through the
+     * planning queue: at the first chunk cut after {@code budget} has passed (or two thirds of the invocation's
+     * remaining time, where Lambda says how much remains, if that is less), or after {@code budgetBytes} bytes
+     * scanned. The byte budget is for tests and for inputs that must be planned in steps of a known size.
+     */
+    public record Planning(Duration budget, long budgetBytes) {
+        /** Ten of ingest's fifteen minutes: the last chunk, the checkpoint and 10,000 chunk tasks fit in the rest. */
+        public static final Duration DEFAULT_BUDGET = Duration.ofMinutes(10);
+
+        public static Planning defaults() {
+            return new Planning(DEFAULT_BUDGET, Long.MAX_VALUE);
+        }
+
+        /** The budget of an invocation starting now, with {@code remaining} time left before its timeout (null: unknown). */
+        public ScanBudget start(Clock clock, Duration remaining) {
+            Duration allowed = remaining == null || remaining.multipliedBy(2).dividedBy(3).compareTo(budget) >= 0
+                    ? budget : remaining.multipliedBy(2).dividedBy(3);
+            Instant deadline = clock.instant().plus(allowed);
+            return bytesScanned -> bytesScanned >= budgetBytes || !clock.instant().isBefore(deadline);
+        }
+
+        static Planning from(Map<String, String> env) {
+            return new Planning(Duration.ofSeconds(number(env, PLANNING_BUDGET_SECONDS, DEFAULT_BUDGET.toSeconds())),
+                    number(env, PLANNING_BUDGET_BYTES, Long.MAX_VALUE));
+        }
+    }
+
     /** Static credentials, used when the environment names them (Lambda does, with a session token). */
     public record Credentials(String accessKeyId, String secretAccessKey, String sessionToken) {
         @Override
@@ -272,7 +309,14 @@ public record PipelineConfig(
                 Duration.ofSeconds(number(env, STALLED_JOB_SECONDS, DEFAULT_STALLED_JOB_AFTER.toSeconds())),
                 DataSettings.from(env),
                 Limits.from(env),
-                CostSettings.from(env));
+                CostSettings.from(env),
+                blankToNull(env.get(PLANNING_QUEUE_URL)),
+                Planning.from(env));
+    }
+
+    /** The planning queue, where ingest hands a job's planning over to its next invocation; empty: planning is never handed over. */
+    public Optional<String> planningQueue() {
+        return Optional.ofNullable(planningQueueUrl);
     }
 
     public String requireWorkQueueUrl() {

@@ -1,7 +1,9 @@
 package dev.batchinference.ingest;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.batchinference.job.PlanningHandover;
 import dev.batchinference.json.JsonCodec;
+import dev.batchinference.json.RecordJson;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -10,7 +12,8 @@ import java.util.List;
 
 /**
  * What ingest-trigger is invoked with, told apart by shape: an S3 notification ({@code Records}, keys
- * URL-encoded), an EventBridge "Object Created" event from S3, or an EventBridge "Scheduled Event".
+ * URL-encoded), an EventBridge "Object Created" event from S3, an EventBridge "Scheduled Event", or a batch of
+ * planning hand-overs from SQS ({@code Records} from {@code aws:sqs}).
  */
 public sealed interface IngestEvent {
 
@@ -20,6 +23,24 @@ public sealed interface IngestEvent {
      * it is, then URL-decoded.
      */
     record ObjectsCreated(List<String> keys, boolean viaEventBridge) implements IngestEvent {
+    }
+
+    /** Messages from the planning queue or its dead-letter queue, each a {@link PlanningHandover}. */
+    record PlanningHandovers(List<Delivery> deliveries) implements IngestEvent {
+    }
+
+    /** One SQS message: its id (to report it failed), the queue it came from (an ARN), and the hand-over it holds. */
+    record Delivery(String messageId, String queueArn, PlanningHandover handover) {
+
+        /** Whether it came from a queue other than {@code planningQueueUrl}'s: its dead-letter queue. */
+        public boolean deadLettered(String planningQueueUrl) {
+            return planningQueueUrl != null && !lastSegment(queueArn, ':').equals(lastSegment(planningQueueUrl, '/'));
+        }
+
+        private static String lastSegment(String text, char separator) {
+            String trimmed = text.endsWith(String.valueOf(separator)) ? text.substring(0, text.length() - 1) : text;
+            return trimmed.substring(trimmed.lastIndexOf(separator) + 1);
+        }
     }
 
     /** The schedule fired: time for a sweep. */
@@ -66,6 +87,9 @@ public sealed interface IngestEvent {
     }
 
     private static IngestEvent fromNotification(JsonNode records) {
+        if (records.size() > 0 && "aws:sqs".equals(records.get(0).path("eventSource").asText(""))) {
+            return fromQueue(records);
+        }
         List<String> keys = new ArrayList<>();
         for (JsonNode record : records) {
             String source = record.path("eventSource").asText("");
@@ -79,6 +103,26 @@ public sealed interface IngestEvent {
             }
         }
         return keys.isEmpty() ? new Ignored("a notification with no ObjectCreated record") : new ObjectsCreated(keys, false);
+    }
+
+    private static IngestEvent fromQueue(JsonNode records) {
+        List<Delivery> deliveries = new ArrayList<>();
+        for (JsonNode record : records) {
+            String source = record.path("eventSource").asText("");
+            if (!"aws:sqs".equals(source)) {
+                throw new IllegalArgumentException("ingest-trigger was sent a batch of SQS messages mixed with records"
+                        + " from '" + source + "'");
+            }
+            PlanningHandover handover = RecordJson.read(record.path("body").asText(""), PlanningHandover.class);
+            if (!PlanningHandover.TYPE.equals(handover.type()) || handover.jobId() == null) {
+                throw new IllegalArgumentException("ingest-trigger takes S3 notifications and EventBridge events, and"
+                        + " planning hand-overs from SQS; message " + record.path("messageId").asText() + " is of type '"
+                        + handover.type() + "'");
+            }
+            deliveries.add(new Delivery(record.path("messageId").asText(), record.path("eventSourceARN").asText(""),
+                    handover));
+        }
+        return new PlanningHandovers(deliveries);
     }
 
     /** S3 notifications carry keys URL-encoded, with '+' for a space. */

@@ -142,14 +142,17 @@ public final class JobSweeper {
     }
 
     /**
-     * Whether this version of the input has a job: its tasks went out, or (once {@code jobs/} has expired) its
-     * summary names this version. A listing has no version ids, so in a versioned bucket the first test
-     * misses and ingest itself, after a HEAD, finds the job (a duplicate, ignored).
+     * Whether this version of the input has a job: its tasks went out, it is being planned in steps, or (once
+     * {@code jobs/} has expired) its summary names this version. A listing has no version ids, so in a versioned
+     * bucket the first tests miss and ingest itself, after a HEAD, finds the job (a duplicate, ignored).
      */
     private boolean hasJob(StoredObject input) {
         String jobId = JobId.of(new InputObject(bucket, input.key(), null, input.etag(), input.size(), input.lastModified()));
         if (store.head(JobKeys.dispatched(jobId)).isPresent()) {
             return true;
+        }
+        if (store.head(JobKeys.step(jobId, 1)).isPresent()) {
+            return true; // being planned in steps: its hand-overs carry it on, or end it when they cannot
         }
         return summaryNames(JobKeys.summary(input.key()), input)
                 || summaryNames(summaryBeforeWholeNames(input.key()), input);

@@ -40,6 +40,16 @@ public final class JobKeys {
         return JOBS + jobId + "/plan.json";
     }
 
+    /** A checkpoint of a job planned over several invocations ({@code PlanningStep}), written once. */
+    public static String step(String jobId, int step) {
+        return JOBS + jobId + "/steps/" + chunkName(step) + ".json";
+    }
+
+    /** Written once the planning queue has taken the message that continues a job's planning from a step. */
+    public static String handover(String jobId, int step) {
+        return JOBS + jobId + "/handovers/" + chunkName(step) + ".json";
+    }
+
     public static String dispatched(String jobId) {
         return JOBS + jobId + "/dispatched.json";
     }

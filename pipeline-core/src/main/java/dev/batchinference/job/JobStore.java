@@ -41,6 +41,36 @@ public final class JobStore {
         }
     }
 
+    /** Writes a planning checkpoint unless the job has that step already; false: another invocation planned it first. */
+    public boolean createStep(PlanningStep step) {
+        return store.writeIfAbsent(JobKeys.step(step.jobId(), step.step()),
+                RecordJson.write(step).getBytes(StandardCharsets.UTF_8));
+    }
+
+    public Optional<PlanningStep> step(String jobId, int step) {
+        try (InputStream in = store.read(JobKeys.step(jobId, step))) {
+            return Optional.of(RecordJson.read(in.readAllBytes(), PlanningStep.class));
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Whether the job's planning has stretched past one invocation: its first checkpoint exists. */
+    public boolean isPlanningInSteps(String jobId) {
+        return store.head(JobKeys.step(jobId, 1)).isPresent();
+    }
+
+    /** Records that the message continuing the planning from {@code step} was sent. */
+    public void markHandedOver(String jobId, int step) {
+        store.write(JobKeys.handover(jobId, step), "{}".getBytes(StandardCharsets.UTF_8));
+    }
+
+    public boolean isHandedOver(String jobId, int step) {
+        return store.head(JobKeys.handover(jobId, step)).isPresent();
+    }
+
     public void markDispatched(String jobId) {
         store.write(JobKeys.dispatched(jobId), "{}".getBytes(StandardCharsets.UTF_8));
     }

@@ -15,6 +15,8 @@ import dev.batchinference.format.OutputFormat;
 import dev.batchinference.format.PredictionWriter;
 import dev.batchinference.format.RowBlocks;
 import dev.batchinference.format.RowReader;
+import dev.batchinference.format.ResumePoint;
+import dev.batchinference.format.ScanBudget;
 import dev.batchinference.format.csv.CsvChunkPlanner;
 import dev.batchinference.format.csv.CsvPredictionWriter;
 import dev.batchinference.format.csv.CsvRowReader;
@@ -71,10 +73,17 @@ public final class Formats {
 
     /**
      * An input as planning found it: its columns, the CSV delimiter ({@code ','} for Parquet), where its data
-     * starts (after a CSV header), its chunks and rows, and its schema where the format has one (Parquet).
+     * starts (after a CSV header), its chunks and rows, and its schema where the format has one (Parquet). A
+     * CSV planning pass whose budget ran out holds the chunks and rows up to where the next pass resumes
+     * ({@link #resumePoint()}).
      */
     public record PlannedInput(InputFormat format, List<String> columns, char delimiter, long dataStart,
-                               List<ChunkRange> chunks, long rows, MessageType schema) {
+                               List<ChunkRange> chunks, long rows, MessageType schema, ResumePoint resumePoint) {
+
+        /** Whether the input is planned to its end. */
+        public boolean complete() {
+            return resumePoint == null;
+        }
 
         /** The columns that feed a model and those that pass through, checked against the input's column types. */
         public ColumnMapping map(List<String> features, ColumnSelection selection) {
@@ -110,6 +119,18 @@ public final class Formats {
      */
     public static PlannedInput plan(ObjectStore store, String jobId, InputObject input, ChunkLimits limits,
                                     Limits safety, Character delimiter) {
+        return plan(store, jobId, input, limits, safety, delimiter, null, ScanBudget.UNLIMITED);
+    }
+
+    /**
+     * Plans a job's input from its start ({@code from} null) or from where an earlier pass stopped, until the input
+     * ends or {@code budget} is spent at a chunk cut. A plain CSV resumes with a ranged read from the resume point. A
+     * gzip'd CSV cannot be entered in the middle: it is inflated again from its start and the text before the resume
+     * point skipped (inflating costs a fraction of scanning and staging), then planned and staged on from there.
+     * A Parquet input is planned from its footer, in one pass whatever the budget.
+     */
+    public static PlannedInput plan(ObjectStore store, String jobId, InputObject input, ChunkLimits limits,
+                                    Limits safety, Character delimiter, ResumePoint from, ScanBudget budget) {
         InputFormat format = InputFormat.of(input.key());
         if (format == InputFormat.PARQUET) {
             return planned(new ParquetPlanner(limits, safety.maxRowGroupBytes())
@@ -118,14 +139,19 @@ public final class Formats {
         Character chosen = delimiter != null ? delimiter : InputFormat.delimiterImpliedBy(input.key());
         CsvChunkPlanner planner = new CsvChunkPlanner(limits, chosen, safety.maxRecordBytes(),
                 format == InputFormat.CSV_GZIP ? safety.maxUncompressedBytes() : Long.MAX_VALUE);
-        try (InputStream in = store.read(input.key(), input.etag(), 0, input.size())) {
+        long start = format == InputFormat.CSV && from != null ? from.offset() : 0;
+        try (InputStream in = from != null && start >= input.size() ? InputStream.nullInputStream()
+                : store.read(input.key(), input.etag(), start, input.size())) {
             if (format == InputFormat.CSV) {
-                return planned(format, planner.plan(in));
+                return planned(format, planner.plan(in, null, from, budget));
             }
             StagedChunks stager = new StagedChunks(store, jobId, safety);
             try (InputStream unzipped = BoundedGzipInputStream.of(in, safety.maxUncompressedBytes(),
                     safety.maxCompressionRatio())) {
-                return planned(format, planner.plan(unzipped, stager));
+                if (from != null) {
+                    skipInflated(unzipped, from.offset());
+                }
+                return planned(format, planner.plan(unzipped, stager, from, budget));
             } catch (RuntimeException | IOException e) {
                 stager.abortOpen();
                 throw e;
@@ -139,6 +165,22 @@ public final class Formats {
                         + cause.getMessage());
             }
             throw e instanceof UncheckedIOException u ? u : new UncheckedIOException((IOException) e);
+        }
+    }
+
+    /**
+     * Reads past the first {@code bytes} of inflated text, in large reads (a gzip stream's own skip inflates 512 bytes
+     * at a time); EOFException if the text is shorter, as a truncated file would be.
+     */
+    private static void skipInflated(InputStream unzipped, long bytes) throws IOException {
+        byte[] buffer = new byte[GZIP_BUFFER];
+        long left = bytes;
+        while (left > 0) {
+            int n = unzipped.read(buffer, 0, (int) Math.min(buffer.length, left));
+            if (n < 0) {
+                throw new EOFException("the inflated text ends before byte " + bytes + ", where planning resumes");
+            }
+            left -= n;
         }
     }
 
@@ -330,11 +372,12 @@ public final class Formats {
 
     private static PlannedInput planned(ParquetPlanner.ParquetPlan parquet) {
         return new PlannedInput(InputFormat.PARQUET, parquet.columns(), ',', 0, parquet.chunks(), parquet.rows(),
-                parquet.schema());
+                parquet.schema(), null);
     }
 
     private static PlannedInput planned(InputFormat format, CsvChunkPlanner.CsvPlan csv) {
-        return new PlannedInput(format, csv.header(), csv.delimiter(), csv.dataStart(), csv.chunks(), csv.records(), null);
+        return new PlannedInput(format, csv.header(), csv.delimiter(), csv.dataStart(), csv.chunks(), csv.records(), null,
+                csv.complete() ? null : csv.resumePoint());
     }
 
     private static InputStream csvBytes(InputFormat format, Path file) throws IOException {

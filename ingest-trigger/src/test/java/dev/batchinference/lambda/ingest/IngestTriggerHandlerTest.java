@@ -98,6 +98,52 @@ class IngestTriggerHandlerTest {
                 .allSatisfy(body -> assertThat(JsonCodec.read(body, ChunkTask.class).jobId()).isEqualTo(first.jobs().get(0).jobId()));
     }
 
+    /** An SQS event as Lambda's event source hands it to the function, holding one message. */
+    private static String sqsEvent(String queueArn, String body) {
+        return "{\"Records\":[{\"messageId\":\"m-1\",\"receiptHandle\":\"r\",\"body\":"
+                + JsonCodec.write(body) + ",\"attributes\":{\"ApproximateReceiveCount\":\"1\"},"
+                + "\"messageAttributes\":{},\"eventSource\":\"aws:sqs\",\"eventSourceARN\":\"" + queueArn
+                + "\",\"awsRegion\":\"eu-west-1\"}]}";
+    }
+
+    @Test
+    void handOversFromThePlanningQueueContinueAJobAndFromItsDeadLettersEndIt() throws Exception {
+        String planningUrl = "https://sqs.eu-west-1.amazonaws.com/123456789012/stack-PlanningQueue-AB12";
+        String live = "arn:aws:sqs:eu-west-1:123456789012:stack-PlanningQueue-AB12";
+        String dead = "arn:aws:sqs:eu-west-1:123456789012:stack-PlanningDeadLetterQueue-CD34";
+        InMemoryPipeline pipeline = new InMemoryPipeline(cache, new ChunkLimits(40, Long.MAX_VALUE)); // 4 chunks
+        Samples.publish(pipeline.models, "iris");
+        pipeline.put(PUT_KEY, Files.readAllBytes(Samples.data("iris.csv")));
+        dev.batchinference.queue.InMemoryMessageSender handovers = new dev.batchinference.queue.InMemoryMessageSender();
+        JobIngestor planner = pipeline.ingestor.handingOverTo(handovers,
+                new dev.batchinference.config.PipelineConfig.Planning(Duration.ofHours(1), 1));
+        IngestTriggerHandler handler = new IngestTriggerHandler(planner, pipeline.sweeper(Clock.systemUTC(),
+                Duration.ofHours(6)), dev.batchinference.observability.InvocationLog.fromEnvironment("ingest-trigger",
+                java.util.Map.of()), planningUrl);
+        assertThat(planner.ingest(PUT_KEY).status()).isEqualTo(JobIngestor.Outcome.Status.PLANNING);
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        handler.handleRequest(new ByteArrayInputStream(sqsEvent(live, handovers.drain().get(0)).getBytes()), out, null);
+        assertThat(JsonCodec.mapper().readTree(out.toByteArray()).path("batchItemFailures").size()).isZero();
+        String second = handovers.drain().get(0);
+        assertThat(second).as("the next step handed over").contains("\"step\":2");
+
+        out.reset();
+        handler.handleRequest(new ByteArrayInputStream(sqsEvent(dead, second).getBytes()), out, null);
+        assertThat(JsonCodec.mapper().readTree(out.toByteArray()).path("batchItemFailures").size()).isZero();
+        pipeline.drain();
+        assertThat(pipeline.workQueue.sent()).as("no task of a job whose planning was abandoned").isEmpty();
+        com.fasterxml.jackson.databind.JsonNode summary = JsonCodec.mapper().readTree(pipeline.text(JobKeys.summary(PUT_KEY)));
+        assertThat(summary.path("state").asText()).isEqualTo("FAILED");
+        assertThat(summary.path("reason").asText()).isEqualTo("STALLED");
+
+        out.reset();
+        handler.handleRequest(new ByteArrayInputStream(sqsEvent(live, "{\"type\":\"PLANNING_HANDOVER\",\"jobId\":\"0123\","
+                + "\"step\":1}").getBytes()), out, null);
+        assertThat(JsonCodec.mapper().readTree(out.toByteArray()).path("batchItemFailures").size())
+                .as("a hand-over whose job state is gone is dropped, not retried").isZero();
+    }
+
     @Test
     void aCompletedMultipartUploadIsIngestedLikeAPut() throws Exception {
         InMemoryPipeline pipeline = pipeline();

@@ -45,7 +45,8 @@ final class InputCheck {
                  InputStream in = format == InputFormat.CSV_GZIP ? new GZIPInputStream(raw) : raw) {
                 CsvChunkPlanner.CsvPlan plan = new CsvChunkPlanner(ONE_CHUNK, delimiter, maxRecord, Long.MAX_VALUE)
                         .plan(new ByteArrayInputStream(firstLine(in, maxRecord)));
-                return new Formats.PlannedInput(format, plan.header(), plan.delimiter(), plan.dataStart(), List.of(), 0, null);
+                return new Formats.PlannedInput(format, plan.header(), plan.delimiter(), plan.dataStart(), List.of(), 0, null,
+                        null);
             }
         } catch (IOException e) {
             throw new PipelineCli.UsageException("cannot read " + file + ": " + e.getMessage());

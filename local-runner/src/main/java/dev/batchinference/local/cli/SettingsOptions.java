@@ -17,8 +17,8 @@ import picocli.CommandLine.Option;
 final class SettingsOptions {
     /** What the local runtime sets itself: the bucket, queues, endpoints and where models are cached. */
     static final Set<String> RUNTIME_OWNED = Set.of(PipelineConfig.BUCKET, PipelineConfig.WORK_QUEUE_URL,
-            PipelineConfig.RESULTS_QUEUE_URL, PipelineConfig.ENDPOINT, PipelineConfig.S3_ENDPOINT,
-            PipelineConfig.SQS_ENDPOINT, PipelineConfig.REGION, PipelineConfig.MODEL_CACHE_DIR);
+            PipelineConfig.RESULTS_QUEUE_URL, PipelineConfig.PLANNING_QUEUE_URL, PipelineConfig.ENDPOINT,
+            PipelineConfig.S3_ENDPOINT, PipelineConfig.SQS_ENDPOINT, PipelineConfig.REGION, PipelineConfig.MODEL_CACHE_DIR);
 
     @Option(names = {"--chunk-max-rows", "--chunk-rows"}, paramLabel = "N",
             description = "CHUNK_MAX_ROWS: most rows per chunk (default: " + PipelineConfig.DEFAULT_CHUNK_MAX_ROWS + ")")

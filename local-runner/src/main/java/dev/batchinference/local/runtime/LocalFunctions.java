@@ -86,8 +86,10 @@ final class LocalFunctions implements AutoCloseable {
         resources.createBucket();
         PipelineResources.Queue work = resources.createQueue(QueueSettings.WORK);
         PipelineResources.Queue results = resources.createQueue(QueueSettings.RESULTS);
+        PipelineResources.Queue planning = resources.createQueue(QueueSettings.PLANNING);
         env.put(PipelineConfig.WORK_QUEUE_URL, work.url());
         env.put(PipelineConfig.RESULTS_QUEUE_URL, results.url());
+        env.put(PipelineConfig.PLANNING_QUEUE_URL, planning.url());
         this.environment = Map.copyOf(env);
         this.services = newServices();
         this.ingest = options.ingestDecorator().decorate(environment,
@@ -103,6 +105,12 @@ final class LocalFunctions implements AutoCloseable {
             this.notifications = Notifications.RAISED;
         }
 
+        // planning handed over from one ingest invocation to the next, and its dead letters (their jobs ended),
+        // each read by an ingest environment of its own, as the template's two event sources
+        pollers.poll("ingest-trigger-planning", planning.url(), planning.arn(), QueueSettings.PLANNING.batchSize(),
+                PlanningHandovers.ingestFrom(new IngestTriggerHandler(newServices())));
+        pollers.poll("ingest-trigger-planning-dlq", planning.dlqUrl(), planning.dlqArn(),
+                QueueSettings.PLANNING.batchSize(), PlanningHandovers.ingestFrom(new IngestTriggerHandler(newServices())));
         for (int i = 0; i < options.workerEnvironments(); i++) {
             pollers.poll("batch-worker-" + i, work.url(), work.arn(), QueueSettings.WORK.batchSize(),
                     options.workerDecorator().decorate(environment, new BatchWorkerHandler(newServices())));

@@ -12,6 +12,8 @@ public record QueueSettings(String name, Duration visibilityTimeout, int maxRece
     /** Worker timeout 900 s; AWS advises a visibility timeout of at least six times the function's timeout. */
     public static final QueueSettings WORK = new QueueSettings("work", Duration.ofSeconds(5400), 3, 1);
     public static final QueueSettings RESULTS = new QueueSettings("results", Duration.ofSeconds(900), 5, 10);
+    /** Planning handed over from one ingest invocation to the next; a hand-over that fails comes back after 900 s. */
+    public static final QueueSettings PLANNING = new QueueSettings("planning", Duration.ofSeconds(900), 3, 1);
 
     public String dlqName() {
         return name + "-dlq";

@@ -139,9 +139,9 @@ class SamTemplateBoundsTest {
         String job = JobId.of(new InputObject(BUCKET, "incoming/iris/x.csv", null, "\"e\"", 1, Instant.EPOCH));
         List<String> writtenOnce = List.of(JobKeys.plan(job), JobKeys.done(job, 7), JobKeys.part(job, 7, OutputFormat.CSV),
                 JobKeys.part(job, 7, OutputFormat.PARQUET), JobKeys.errorsPart(job, 7), JobKeys.terminal(job),
-                "jobs/" + job + "/planned.json", "jobs/" + job + "/steps/000001.json", "jobs/" + job + "/groups/1/000000.json");
+                JobKeys.step(job, 1), "jobs/" + job + "/groups/1/000000.json");
         List<String> rewritten = List.of(JobKeys.dispatched(job), JobKeys.redrive(job, Instant.EPOCH),
-                JobKeys.staged(job, 7), JobKeys.collateLock(job), "jobs/" + job + "/handovers/000002.json",
+                JobKeys.staged(job, 7), JobKeys.collateLock(job), JobKeys.handover(job, 2),
                 JobKeys.summary("incoming/iris/x.csv"), "models/iris/current.json");
         List<Pattern> onceResources = RolePolicy.texts(once.path("Resource")).stream()
                 .map(r -> RolePolicy.glob(r.replace("<PipelineBucket.Arn>", bucketArn))).toList();
@@ -169,8 +169,7 @@ class SamTemplateBoundsTest {
         }
         assertThat(writes.get("BatchWorkerRole")).containsExactly(JOB_FOLDER + "parts/*");
         assertThat(writes.get("IngestTriggerRole")).containsExactlyInAnyOrder(JOB_FOLDER + "plan.json",
-                JOB_FOLDER + "dispatched.json", JOB_FOLDER + "redrives/*", JOB_FOLDER + "planned.json",
-                JOB_FOLDER + "steps/*", JOB_FOLDER + "handovers/*", JOB_FOLDER + "staged/*");
+                JOB_FOLDER + "dispatched.json", JOB_FOLDER + "redrives/*", JOB_FOLDER + "steps/*", JOB_FOLDER + "handovers/*", JOB_FOLDER + "staged/*");
         assertThat(writes.get("ResultsWriterRole")).containsExactlyInAnyOrder(JOB_FOLDER + "done/*",
                 JOB_FOLDER + "groups/*", JOB_FOLDER + "collate.lock", JOB_FOLDER + "final.json", "output/*");
         List<String> allGrants = new ArrayList<>();

@@ -186,7 +186,8 @@ class SamTemplateTest {
     @Test
     void everySqsEventSourceReportsBatchItemFailuresAndIsBounded() {
         List<SqsSource> sources = sqsSources();
-        assertThat(sources).extracting(SqsSource::function).containsExactlyInAnyOrder(WORKER, WRITER, WRITER, WRITER);
+        assertThat(sources).extracting(SqsSource::function).containsExactlyInAnyOrder(INGEST, INGEST, WORKER, WRITER, WRITER,
+                WRITER);
         for (SqsSource source : sources) {
             String name = source.function() + "." + source.event();
             JsonNode p = source.properties();
@@ -250,6 +251,15 @@ class SamTemplateTest {
 
         assertAgrees(work, QueueSettings.WORK);
         assertAgrees(results, QueueSettings.RESULTS);
+        // ingest-trigger reads the planning queue (hand-overs) and its dead letters (their jobs ended), as locally
+        List<SqsSource> ingestSources = sqsSources().stream().filter(s -> s.function().equals(INGEST)).toList();
+        List<SqsSource> handovers = ingestSources.stream().filter(s -> !deadLetterQueues.contains(s.queue())).toList();
+        assertThat(handovers).as("ingest-trigger's sources other than dead-letter queues").hasSize(1);
+        assertAgrees(handovers.get(0), QueueSettings.PLANNING);
+        assertThat(ingestSources).extracting(SqsSource::queue).containsExactlyInAnyOrder(handovers.get(0).queue(),
+                deadLetterQueueOf(handovers.get(0).queue()));
+        ingestSources.forEach(s -> assertThat(s.properties().path("BatchSize").asInt()).as(s.queue())
+                .isEqualTo(QueueSettings.PLANNING.batchSize()));
         // as in the local runtime, the writer also drains the work queue's dead letters (a chunk that ran out
         // of retries ends its job FAILED) and its own (a result is not dropped while it can be handled),
         // polling them as it polls the results queue
@@ -394,12 +404,17 @@ class SamTemplateTest {
                 "s3:GetObject incoming/*", "s3:GetObject models/*", "s3:GetObject jobs/*",
                 "s3:GetObject output/*.summary.json",
                 "s3:PutObject " + JOB + "plan.json", "s3:PutObject " + JOB + "dispatched.json",
-                "s3:PutObject " + JOB + "redrives/*", "s3:PutObject " + JOB + "planned.json",
+                "s3:PutObject " + JOB + "redrives/*",
                 "s3:PutObject " + JOB + "steps/*", "s3:PutObject " + JOB + "handovers/*",
                 "s3:PutObject " + JOB + "staged/*", "s3:AbortMultipartUpload " + JOB + "staged/*",
                 "s3:ListBucket bucket", "s3:ListBucket prefix incoming/*", "s3:ListBucket prefix models/*",
                 "s3:ListBucket prefix jobs/*", "s3:ListBucket prefix output/*.summary.json",
-                "sqs:SendMessage WorkQueue", "sqs:SendMessage ResultsQueue", "sqs:SendMessage IngestFailedEventsQueue"));
+                "sqs:SendMessage WorkQueue", "sqs:SendMessage ResultsQueue", "sqs:SendMessage IngestFailedEventsQueue",
+                "sqs:SendMessage PlanningQueue",
+                "sqs:ReceiveMessage PlanningQueue", "sqs:DeleteMessage PlanningQueue",
+                "sqs:ChangeMessageVisibility PlanningQueue", "sqs:GetQueueAttributes PlanningQueue",
+                "sqs:ReceiveMessage PlanningDeadLetterQueue", "sqs:DeleteMessage PlanningDeadLetterQueue",
+                "sqs:ChangeMessageVisibility PlanningDeadLetterQueue", "sqs:GetQueueAttributes PlanningDeadLetterQueue"));
         // batch-worker reads inputs (its chunk's range), models, job state and staged chunks, writes parts
         // and nothing else: not a plan, a done marker, a lock or a job's end
         assertThat(grants("BatchWorkerRole")).containsExactlyInAnyOrderElementsOf(with(logs, "BatchWorkerLogGroup",

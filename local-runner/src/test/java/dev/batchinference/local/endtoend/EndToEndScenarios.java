@@ -12,8 +12,13 @@ import dev.batchinference.config.PipelineConfig;
 import dev.batchinference.failure.FailureReason;
 import dev.batchinference.format.ChunkLimits;
 import dev.batchinference.ingest.JobIngestor;
+import dev.batchinference.format.ChunkRange;
+import dev.batchinference.job.ChunkTask;
 import dev.batchinference.job.JobKeys;
 import dev.batchinference.job.JobPlan;
+import dev.batchinference.job.PlanningHandover;
+import dev.batchinference.json.RecordJson;
+import dev.batchinference.testing.HandoverInputs;
 import dev.batchinference.job.JobState;
 import dev.batchinference.job.JobSummary;
 import dev.batchinference.json.JsonCodec;
@@ -27,6 +32,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -395,6 +401,99 @@ public abstract class EndToEndScenarios {
             assertThat(summary.output()).isEqualTo("output/iris/field trials/résultats 2026.csv.predictions.csv");
             assertSamePredictions(Samples.csv(text(pipeline, summary.output())),
                     Samples.csv(Samples.expected("iris.predictions.csv")));
+        }
+    }
+
+    @Test
+    void filesPlannedOneChunkPerInvocationWithTheirHandOversDeliveredTwiceGiveTheOutputsOfOnePass(@TempDir Path dir)
+            throws Exception {
+        Path csv = Files.write(dir.resolve("notes.csv"), HandoverInputs.csv());
+        Path gzip = Files.write(dir.resolve("notes.csv.gz"), HandoverInputs.csvGzip());
+        LocalPipeline.Options chunked = LocalPipeline.Options.defaults().withChunkLimits(new ChunkLimits(9, 400));
+        Map<Path, String> predictions = new java.util.HashMap<>();
+        Map<Path, String> errors = new java.util.HashMap<>();
+        Map<Path, Integer> chunks = new java.util.HashMap<>();
+        try (LocalPipeline onePass = start(chunked)) {
+            onePass.publishModel(Samples.model("iris"));
+            for (Path file : List.of(csv, gzip)) {
+                JobSummary summary = awaitEnd(onePass, onePass.submit(file, "iris"));
+                assertThat(onePass.store().list(JobKeys.JOBS + summary.jobId() + "/steps/")).as("planned in one pass")
+                        .isEmpty();
+                predictions.put(file, text(onePass, summary.output()));
+                errors.put(file, text(onePass, summary.errors()));
+                chunks.put(file, summary.chunks());
+            }
+        }
+
+        Queue<String> tasks = new ConcurrentLinkedQueue<>();
+        HandlerDecorator recordingTasks = (environment, handler) -> (event, context) -> {
+            event.getRecords().forEach(m -> tasks.add(m.getBody()));
+            return handler.handleRequest(event, context);
+        };
+        LocalPipeline.Options inSteps = chunked.withSettings(Map.of(PipelineConfig.PLANNING_BUDGET_BYTES, "1"))
+                .withDecorators(recordingTasks, HandlerDecorator.NONE);
+        try (LocalPipeline pipeline = start(inSteps);
+             SqsClient sqs = AwsClients.sqs(PipelineConfig.from(pipeline.environment()))) {
+            pipeline.publishModel(Samples.model("iris"));
+            String planningQueue = pipeline.environment().get(PipelineConfig.PLANNING_QUEUE_URL);
+            Map<Path, String> jobs = new java.util.HashMap<>();
+            for (Path file : List.of(csv, gzip)) {
+                jobs.put(file, pipeline.jobIdFor(pipeline.submit(file, "iris")));
+            }
+            // every hand-over delivered a second time, as soon as the first has been sent
+            Set<String> duplicated = new java.util.HashSet<>();
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (jobs.values().stream().anyMatch(id -> pipeline.jobs().terminal(id).isEmpty())
+                    && System.nanoTime() < deadline) {
+                for (String jobId : jobs.values()) {
+                    for (String handover : pipeline.store().list(JobKeys.JOBS + jobId + "/handovers/")) {
+                        // (S3Proxy lists an object being written under a temporary name too: not a marker yet)
+                        if (JobKeys.markerIndex(handover) >= 0 && duplicated.add(handover)) {
+                            sqs.sendMessage(b -> b.queueUrl(planningQueue).messageBody(RecordJson.write(
+                                    PlanningHandover.of(jobId, JobKeys.markerIndex(handover)))));
+                        }
+                    }
+                }
+                sleep(20);
+            }
+            awaitQuiet(pipeline, sqs, planningQueue);
+
+            for (Path file : List.of(csv, gzip)) {
+                String jobId = jobs.get(file);
+                JobSummary summary = pipeline.awaitEnd(jobId, TIMEOUT).orElseThrow();
+                int steps = pipeline.store().list(JobKeys.JOBS + jobId + "/steps/").size();
+                assertThat(summary.state()).as("%s: %s", file.getFileName(), summary.message()).isEqualTo(JobState.SUCCEEDED);
+                assertThat(summary.chunks()).isEqualTo(chunks.get(file)).isGreaterThan(15);
+                assertThat(steps).as("one invocation per chunk: a checkpoint before every chunk but the first")
+                        .isEqualTo(summary.chunks() - 1);
+                assertThat(summary.rowsIn()).isEqualTo(HandoverInputs.rows());
+                assertThat(summary.rowsOut() + summary.rowsRejected()).isEqualTo(HandoverInputs.rows());
+                assertThat(text(pipeline, summary.output())).isEqualTo(predictions.get(file));
+                assertThat(text(pipeline, summary.errors())).isEqualTo(errors.get(file));
+                List<Integer> sent = tasks.stream().map(t -> RecordJson.read(t, ChunkTask.class))
+                        .filter(t -> t.jobId().equals(jobId)).map(t -> t.chunk().index()).sorted().toList();
+                assertThat(sent).as("each chunk's task sent once")
+                        .isEqualTo(java.util.stream.IntStream.range(0, summary.chunks()).boxed().toList());
+                assertThat(pipeline.jobs().plan(jobId).orElseThrow().chunks().stream().mapToLong(ChunkRange::rows).sum())
+                        .isEqualTo(HandoverInputs.rows());
+            }
+            assertThat(duplicated).as("hand-overs delivered twice").hasSizeGreaterThanOrEqualTo(30);
+        }
+    }
+
+    /** Until the planning queue is empty and no function runs. */
+    private static void awaitQuiet(LocalPipeline pipeline, SqsClient sqs, String queue) {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        int quiet = 0;
+        while (quiet < 5 && System.nanoTime() < deadline) {
+            Map<software.amazon.awssdk.services.sqs.model.QueueAttributeName, String> attributes = sqs.getQueueAttributes(
+                    b -> b.queueUrl(queue).attributeNames(
+                            software.amazon.awssdk.services.sqs.model.QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+                            software.amazon.awssdk.services.sqs.model.QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE))
+                    .attributes();
+            boolean empty = attributes.values().stream().allMatch("0"::equals);
+            quiet = empty && !pipeline.busy() ? quiet + 1 : 0;
+            sleep(100);
         }
     }
 

@@ -68,7 +68,8 @@ class LocalPipelineOnASharedEndpointIT {
                     .extracting(s -> s.state()).isEqualTo(JobState.SUCCEEDED);
             assertThat(bucket).matches("batch-inference-[0-9a-f]{8}");
             assertThat(pipeline.environment().get(PipelineConfig.WORK_QUEUE_URL)).endsWith("/" + bucket + "-work");
-            assertThat(sqsClient.listQueues().queueUrls()).filteredOn(u -> u.contains(bucket)).hasSize(6);
+            assertThat(sqsClient.listQueues().queueUrls()).filteredOn(u -> u.contains(bucket)).as("work, results,"
+                    + " planning and incoming-notifications, each with its DLQ").hasSize(8);
         }
 
         assertThat(s3Client.listBuckets().buckets()).extracting(Bucket::name).containsExactly("someone-elses");

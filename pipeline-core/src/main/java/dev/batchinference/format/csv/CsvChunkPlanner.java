@@ -4,6 +4,8 @@ import dev.batchinference.failure.FailureReason;
 import dev.batchinference.failure.PipelineException;
 import dev.batchinference.format.ChunkLimits;
 import dev.batchinference.format.ChunkRange;
+import dev.batchinference.format.ResumePoint;
+import dev.batchinference.format.ScanBudget;
 import dev.batchinference.storage.ObjectStore;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -20,6 +22,10 @@ import java.util.List;
  * a {@link ChunkStager}, copies written out as they are cut (how a gzip'd file, which cannot be read by
  * range, is split). Records end where {@link CsvRecordScanner} says, the same rule the readers follow;
  * blank lines are neither counted nor cut at, and staged copies leave them out.
+ *
+ * <p>A pass may stop at a chunk cut once its {@link ScanBudget} is spent, and a later pass resume there from a
+ * {@link ResumePoint}: the scanner's state at a record boundary is its state at the start of a file, so the
+ * passes together cut exactly the chunks one pass would.
  */
 public final class CsvChunkPlanner {
     private static final byte[] UTF8_BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
@@ -51,9 +57,24 @@ public final class CsvChunkPlanner {
 
     /**
      * The header's column names, the delimiter, where the data starts, and the chunks after the header with
-     * their record counts; always at least one chunk. {@code records} counts every data record.
+     * their record counts; always at least one chunk. {@code records} counts every data record. A pass that
+     * stopped when its budget was spent says where to resume ({@code resumeAt}, a record boundary; -1 when the
+     * input is planned to its end), and its chunks and records are those up to there.
      */
-    public record CsvPlan(List<String> header, char delimiter, long dataStart, List<ChunkRange> chunks, long records) {
+    public record CsvPlan(List<String> header, char delimiter, long dataStart, List<ChunkRange> chunks, long records,
+                          long resumeAt) {
+
+        public boolean complete() {
+            return resumeAt < 0;
+        }
+
+        /** Where the next pass resumes this one. */
+        public ResumePoint resumePoint() {
+            if (complete()) {
+                throw new IllegalStateException("the input is planned to its end");
+            }
+            return new ResumePoint(header, delimiter, dataStart, resumeAt, records, chunks);
+        }
     }
 
     /** Plans chunks as byte ranges of the input. */
@@ -63,17 +84,43 @@ public final class CsvChunkPlanner {
 
     /** Plans chunks; with a stager, each chunk's records are also copied out to its own object. */
     public CsvPlan plan(InputStream input, ChunkStager stager) {
-        try (Input in = new Input(input, new CsvRecordScanner(delimiter != null ? new char[] {delimiter} : CANDIDATE_DELIMITERS))) {
-            Header header = readHeader(in);
-            long dataStart = in.position();
+        return plan(input, stager, null, ScanBudget.UNLIMITED);
+    }
+
+    /**
+     * Plans chunks from the start of the input ({@code from} null) or from where an earlier pass stopped
+     * ({@code input} then begins at {@code from.offset()}), stopping at the first chunk cut after {@code budget}
+     * is spent.
+     */
+    public CsvPlan plan(InputStream input, ChunkStager stager, ResumePoint from, ScanBudget budget) {
+        char[] delimiters = from != null ? new char[] {from.delimiter()}
+                : delimiter != null ? new char[] {delimiter} : CANDIDATE_DELIMITERS;
+        try (Input in = new Input(input, new CsvRecordScanner(delimiters))) {
+            Header header;
+            long dataStart;
             List<ChunkRange> chunks = new ArrayList<>();
-            Chunking chunking = new Chunking(in, stager, chunks, dataStart);
+            Chunking chunking;
+            if (from == null) {
+                header = readHeader(in);
+                dataStart = in.position();
+                chunking = new Chunking(in, stager, chunks, dataStart, 0, budget);
+            } else {
+                in.resumeAt(from.offset(), from.records());
+                header = new Header(from.columns(), from.delimiter(), false);
+                dataStart = from.dataStart();
+                chunks.addAll(from.chunks());
+                chunking = new Chunking(in, stager, chunks, from.offset(), from.records(), budget);
+            }
             chunking.begin();
             if (!header.endsInput()) {
                 readRecords(in, chunking);
             }
+            if (chunking.stoppedAt >= 0) {
+                return new CsvPlan(header.columns(), header.delimiter(), dataStart, chunks, chunking.records,
+                        chunking.stoppedAt);
+            }
             chunking.finish();
-            return new CsvPlan(header.columns(), header.delimiter(), dataStart, chunks, chunking.records);
+            return new CsvPlan(header.columns(), header.delimiter(), dataStart, chunks, chunking.records, -1);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -118,6 +165,9 @@ public final class CsvChunkPlanner {
         while ((end = in.nextRecordEnd()) >= 0) {
             if (records.lastRecordLength() > 0) {
                 chunking.recordEndedAt(end);
+                if (chunking.stoppedAt >= 0) {
+                    return; // the budget is spent: the next pass resumes at this cut
+                }
             }
         }
         if (records.inQuotedField()) {
@@ -135,16 +185,23 @@ public final class CsvChunkPlanner {
         private final Input in;
         private final ChunkStager stager;
         private final List<ChunkRange> chunks;
+        private final ScanBudget budget;
+        private final long passStart;
         private long chunkStart;
         private long rowsInChunk;
         private long records;
         private CountingOutput staged;
+        /** Where the pass stopped because its budget was spent; -1 while it goes on. */
+        long stoppedAt = -1;
 
-        Chunking(Input in, ChunkStager stager, List<ChunkRange> chunks, long dataStart) {
+        Chunking(Input in, ChunkStager stager, List<ChunkRange> chunks, long start, long records, ScanBudget budget) {
             this.in = in;
             this.stager = stager;
             this.chunks = chunks;
-            this.chunkStart = dataStart;
+            this.chunkStart = start;
+            this.passStart = start;
+            this.records = records;
+            this.budget = budget;
         }
 
         void begin() {
@@ -159,7 +216,11 @@ public final class CsvChunkPlanner {
             rowsInChunk++;
             if (rowsInChunk >= limits.maxRows() || end - chunkStart >= limits.maxBytes()) {
                 cut(end);
-                begin();
+                if (budget.spent(end - passStart)) {
+                    stoppedAt = end; // every chunk so far is whole (and staged): nothing is open to carry over
+                } else {
+                    begin();
+                }
             }
         }
 
@@ -261,6 +322,17 @@ public final class CsvChunkPlanner {
         Input(InputStream in, CsvRecordScanner scanner) {
             this.in = in;
             this.scanner = scanner;
+        }
+
+        /**
+         * The stream begins at {@code offset} of the input, a record boundary past the header, where an earlier pass
+         * counted {@code recordsBefore} data records: there is no byte order mark or header to read.
+         */
+        void resumeAt(long offset, long recordsBefore) {
+            started = true;
+            readingHeader = false;
+            skipped = offset;
+            records = recordsBefore;
         }
 
         /** From now on, copies every byte of a record read to {@code target} (null: stop copying). */
