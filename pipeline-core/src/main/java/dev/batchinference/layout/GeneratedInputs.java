@@ -26,6 +26,12 @@ public final class GeneratedInputs {
     /** The Parquet features' types, in turn. */
     private static final PrimitiveTypeName[] FEATURE_TYPES = {PrimitiveTypeName.DOUBLE, PrimitiveTypeName.INT64,
             PrimitiveTypeName.DOUBLE, PrimitiveTypeName.INT32, PrimitiveTypeName.FLOAT};
+    /**
+     * How many distinct values each feature has, in turn: dictionary ids of many bit widths (1 to 16), as
+     * real columns have, so the JIT compiles their unpacking for any width, not only for the one or two
+     * it saw while priming.
+     */
+    private static final int[] DISTINCT_VALUES = {50_000, 24, 1_000, 2, 97, 5_000, 7, 366};
     private static final List<String> CHANNELS = List.of("online", "in-store", "phone", "mail");
 
     private GeneratedInputs() {
@@ -86,10 +92,11 @@ public final class GeneratedInputs {
     /**
      * The shapes Parquet files of real data come in, written by the worker's own Parquet writer: optional
      * columns (as pandas and pyarrow write them) and a required one; double, int64, int32 and float
-     * features, int64 ones of few values; a unique id long enough that the ids outgrow a dictionary page,
-     * so the writer falls back to plain pages (as it does for real ids), and a text column of a few values
-     * in dictionary pages. A chunk's reader and writer then take the same paths while priming as for a real
-     * chunk: code the JIT compiled for one shape only is thrown away when another comes.
+     * features of few to many distinct values (dictionary ids of many widths); a unique id long enough
+     * that the ids outgrow a dictionary page, so the writer falls back to plain pages (as it does for real
+     * ids); and a text column of a few values in dictionary pages. A chunk's reader and writer then take
+     * the same paths while priming as for a real chunk: code the JIT compiled for one shape only is
+     * thrown away when another comes.
      */
     private static Path parquet(Path file, List<String> features, List<String> labels, int rows) throws IOException {
         Types.MessageTypeBuilder schema = Types.buildMessage();
@@ -117,12 +124,12 @@ public final class GeneratedInputs {
             for (int r = 0; r < rows; r++) {
                 row[0] = String.format(Locale.ROOT, "prime-%09d-%016x", r, r * 0x9E3779B97F4A7C15L);
                 for (int f = 0; f < features.size(); f++) {
-                    double value = Double.parseDouble(value(r, f));
+                    int k = (r * 31 + f * 17) % DISTINCT_VALUES[f % DISTINCT_VALUES.length];
                     row[f + 1] = switch (types[f]) {
-                        case INT64 -> (long) ((r * 31 + f * 17) % 97);
-                        case INT32 -> (int) value;
-                        case FLOAT -> (float) value;
-                        default -> value;
+                        case INT64 -> (long) k;
+                        case INT32 -> k;
+                        case FLOAT -> Float.parseFloat(value(k, f));
+                        default -> Double.parseDouble(value(k, f));
                     };
                 }
                 row[features.size() + 1] = CHANNELS.get(r % CHANNELS.size());

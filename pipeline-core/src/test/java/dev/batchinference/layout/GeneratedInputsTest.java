@@ -6,10 +6,13 @@ import dev.batchinference.format.parquet.ParquetSupport;
 import dev.batchinference.model.ModelStore;
 import dev.batchinference.testing.Samples;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.parquet.column.EncodingStats;
+import org.apache.parquet.column.page.DictionaryPage;
+import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
@@ -48,9 +51,18 @@ class GeneratedInputsTest {
                 // a text column of a few values stays in dictionary pages
                 assertThat(stats(group, "prime_channel").hasDictionaryEncodedPages()).isTrue();
                 assertThat(stats(group, "prime_channel").hasNonDictionaryEncodedPages()).isFalse();
-                // numbers of few values in dictionary pages, the common case for features
+                // numbers in dictionary pages, the common case for features
                 assertThat(stats(group, features.get(1)).hasDictionaryEncodedPages()).isTrue();
             }
+            // dictionaries of many sizes: ids packed in many bit widths, as in real files
+            PageReadStore pages = reader.readNextRowGroup();
+            Set<Integer> widths = new HashSet<>();
+            for (String feature : features) {
+                DictionaryPage dictionary = pages.getPageReader(schema.getColumnDescription(new String[] {feature}))
+                        .readDictionaryPage();
+                widths.add(32 - Integer.numberOfLeadingZeros(dictionary.getDictionarySize() - 1));
+            }
+            assertThat(widths).hasSizeGreaterThanOrEqualTo(6);
         }
     }
 
