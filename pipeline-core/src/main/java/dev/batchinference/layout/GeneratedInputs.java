@@ -92,7 +92,8 @@ public final class GeneratedInputs {
     /**
      * The shapes Parquet files of real data come in, written by the worker's own Parquet writer: optional
      * columns (as pandas and pyarrow write them) and a required one; double, int64, int32 and float
-     * features of few to many distinct values (dictionary ids of many widths); a unique id long enough
+     * features of few to many distinct values (dictionary ids of many widths, and plain pages where a
+     * dictionary does not pay); a unique id long enough
      * that the ids outgrow a dictionary page, so the writer falls back to plain pages (as it does for real
      * ids); and a text column of a few values in dictionary pages. A chunk's reader and writer then take
      * the same paths while priming as for a real chunk: code the JIT compiled for one shape only is
