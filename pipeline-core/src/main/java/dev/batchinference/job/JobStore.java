@@ -117,6 +117,14 @@ public final class JobStore {
         return store.list(JobKeys.doneMarkers(jobId)).stream().filter(k -> k.endsWith(".json")).toList();
     }
 
+    /**
+     * Indexes of the job's whole groups of chunks ({@link CompletionGroups}' first level: group {@code g} is chunks
+     * {@code g * FANOUT} up to {@code (g + 1) * FANOUT}), for following a job too large to list every done marker of.
+     */
+    public List<Integer> wholeChunkGroups(String jobId) {
+        return store.list(JobKeys.groups(jobId, 1)).stream().map(JobKeys::markerIndex).filter(i -> i >= 0).toList();
+    }
+
     /** Records of the finished chunks, whichever have finished. */
     public List<ChunkResult> doneChunks(String jobId) {
         List<ChunkResult> results = new ArrayList<>();

@@ -1,6 +1,7 @@
 package dev.batchinference.local.cli;
 
 import dev.batchinference.format.ChunkRange;
+import dev.batchinference.job.CompletionGroups;
 import dev.batchinference.job.JobKeys;
 import dev.batchinference.job.JobPlan;
 import dev.batchinference.job.JobStore;
@@ -13,6 +14,10 @@ import java.util.Optional;
 /**
  * Shows each job's chunks done out of planned, rows per second and an ETA while users wait: redrawn in
  * place on a terminal, one line per change otherwise (logs, CI).
+ *
+ * <p>A look lists the job's done markers, one page of at most 1,000 keys; a job of more chunks is followed by the
+ * markers of its whole completion groups instead (one per {@link CompletionGroups#FANOUT} chunks), so that following
+ * a large job costs the local S3 a small listing, not every marker of the job again at each look.
  */
 final class Progress {
     private final PrintStream err;
@@ -20,6 +25,8 @@ final class Progress {
     private final Map<String, String> lastLine = new HashMap<>();
     private final Map<String, JobPlan> plans = new HashMap<>();
     private static final long LOOK_EVERY_NANOS = 200_000_000L;
+    /** Jobs of more chunks than one page of a listing are followed by their completion groups. */
+    private static final int MARKERS_PER_LOOK = 1_000;
     private final Map<String, Map<String, ChunkRange>> doneChunks = new HashMap<>();
     private final Map<String, Long> nextLook = new HashMap<>();
     private final long started = System.nanoTime();
@@ -29,31 +36,51 @@ final class Progress {
         this.terminal = terminal;
     }
 
+    /**
+     * True once the last look found every chunk of the job done: the writer is collating it, so its end is near
+     * (and worth looking for often).
+     */
+    boolean allDone(String jobId) {
+        JobPlan plan = plans.get(jobId);
+        Map<String, ChunkRange> done = doneChunks.get(jobId);
+        return plan != null && done != null && done.size() == plan.chunks().size();
+    }
+
     void show(String name, JobStore jobs, String jobId, Optional<JobSummary> end) {
-        JobPlan plan = plans.computeIfAbsent(jobId, id -> jobs.plan(id).orElse(null));
-        if (plan == null) {
-            plans.remove(jobId);
-            print(jobId, name + ": planning", "planning");
-            return;
-        }
         if (end.isPresent()) {
             String state = end.get().state() + (end.get().reason() == null ? "" : " " + end.get().reason());
             print(jobId, name + ": " + state, state);
             return;
         }
-        int total = plan.chunks().size();
-        // a look lists every done marker of the job: a large job is looked at less often, so that following it does
-        // not cost the local S3 more than running it (one page of 1,000 keys per look and 250 chunks of the job)
         long now = System.nanoTime();
         if (now < nextLook.getOrDefault(jobId, Long.MIN_VALUE)) {
             return;
         }
-        nextLook.put(jobId, now + LOOK_EVERY_NANOS * Math.max(1, total / 250));
+        JobPlan plan = plans.computeIfAbsent(jobId, id -> jobs.plan(id).orElse(null));
+        if (plan == null) {
+            plans.remove(jobId);
+            nextLook.put(jobId, now + LOOK_EVERY_NANOS);
+            print(jobId, name + ": planning", "planning");
+            return;
+        }
+        int total = plan.chunks().size();
+        // a look lists up to a page of keys: a job of more than 250 chunks is looked at less often, up to once a
+        // second, so that following it does not cost the local S3 more than running it
+        nextLook.put(jobId, now + LOOK_EVERY_NANOS * Math.min(5, Math.max(1, total / 250)));
         Map<String, ChunkRange> done = doneChunks.computeIfAbsent(jobId, id -> new HashMap<>());
-        for (String key : jobs.doneKeys(jobId)) {
-            int index = JobKeys.markerIndex(key);
-            if (!done.containsKey(key) && index >= 0 && index < total) {
-                done.put(key, plan.chunks().get(index));
+        if (total <= MARKERS_PER_LOOK) {
+            for (String key : jobs.doneKeys(jobId)) {
+                int index = JobKeys.markerIndex(key);
+                if (!done.containsKey(key) && index >= 0 && index < total) {
+                    done.put(key, plan.chunks().get(index));
+                }
+            }
+        } else {
+            int fanout = CompletionGroups.FANOUT;
+            for (int group : jobs.wholeChunkGroups(jobId)) {
+                for (int index = group * fanout; index < Math.min(total, (group + 1) * fanout); index++) {
+                    done.putIfAbsent(JobKeys.done(jobId, index), plan.chunks().get(index));
+                }
             }
         }
         // rows as the planner counted them: no read of each chunk's record (plans from before planners counted have none)

@@ -13,6 +13,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -166,24 +167,22 @@ final class RunCommand implements Callable<Integer> {
         Progress progress = new Progress(err, System.console() != null);
         Map<Submitted, Optional<JobSummary>> ends = new LinkedHashMap<>();
         long deadline = System.nanoTime() + timeout.toNanos();
-        long nextProgress = 0;
+        Map<Submitted, Long> nextEndCheck = new HashMap<>();
         while (ends.size() < jobs.size() && System.nanoTime() < deadline && !interruption.interrupted()) {
-            // the ends every 50 ms (a HEAD each, in this process), so a job's end shows at once; the progress,
-            // which lists the job's done markers, every 200 ms
-            boolean showProgress = System.nanoTime() >= nextProgress;
+            // a job's end (a GET of its end record) is looked for every 50 ms once every chunk is done, so that it shows
+            // at once, and every 500 ms before (a job that fails early); the progress looks at its own pace
+            long now = System.nanoTime();
             for (Submitted job : jobs) {
-                if (!ends.containsKey(job)) {
-                    Optional<JobSummary> end = pipeline.jobs().terminal(job.jobId());
-                    if (end.isPresent()) {
-                        ends.put(job, end);
-                    }
-                    if (showProgress || end.isPresent()) {
-                        progress.show(job.file().getFileName().toString(), pipeline.jobs(), job.jobId(), end);
-                    }
+                if (ends.containsKey(job)) {
+                    continue;
                 }
-            }
-            if (showProgress) {
-                nextProgress = System.nanoTime() + 200_000_000L;
+                Optional<JobSummary> end = Optional.empty();
+                if (progress.allDone(job.jobId()) || now >= nextEndCheck.getOrDefault(job, Long.MIN_VALUE)) {
+                    end = pipeline.jobs().terminal(job.jobId());
+                    nextEndCheck.put(job, now + 500_000_000L);
+                }
+                end.ifPresent(summary -> ends.put(job, Optional.of(summary)));
+                progress.show(job.file().getFileName().toString(), pipeline.jobs(), job.jobId(), end);
             }
             sleep(ends.size() < jobs.size() ? 50 : 0);
         }

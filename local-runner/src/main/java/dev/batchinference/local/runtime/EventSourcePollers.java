@@ -25,9 +25,14 @@ final class EventSourcePollers {
         this.retryDelay = retryDelay;
     }
 
-    /** Starts an execution environment named {@code name} that polls the queue and invokes the handler. */
-    void poll(String name, String url, String arn, int batchSize, RequestHandler<SQSEvent, SQSBatchResponse> handler) {
-        SqsEventSource source = new SqsEventSource(name, sqs, url, arn, batchSize, handler, retryDelay, inFlight);
+    /**
+     * Starts an execution environment named {@code name} that polls the queue and invokes the handler, in batches
+     * as the event source's settings say.
+     */
+    void poll(String name, String url, String arn, QueueSettings settings,
+              RequestHandler<SQSEvent, SQSBatchResponse> handler) {
+        SqsEventSource source = new SqsEventSource(name, sqs, url, arn, settings.batchSize(),
+                SqsEventSource.localWindow(settings.batchingWindow()), handler, retryDelay, inFlight);
         Thread thread = DaemonThreads.named(name).newThread(source);
         sources.add(source);
         threads.add(thread);

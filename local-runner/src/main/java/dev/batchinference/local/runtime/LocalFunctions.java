@@ -28,7 +28,7 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 final class LocalFunctions implements AutoCloseable {
     /** The queue S3 notifies where it can; its receive limit matches S3's attempts at invoking Lambda. */
     private static final QueueSettings NOTIFICATIONS = new QueueSettings("incoming-notifications",
-            Duration.ofSeconds(900), IngestInvocations.S3_INVOKE_ATTEMPTS, 10);
+            Duration.ofSeconds(900), IngestInvocations.S3_INVOKE_ATTEMPTS, 10, Duration.ZERO);
 
     private final Options options;
     private final ServiceEndpoints endpoints;
@@ -107,27 +107,26 @@ final class LocalFunctions implements AutoCloseable {
 
         // planning handed over from one ingest invocation to the next, and its dead letters (their jobs ended),
         // each read by an ingest environment of its own, as the template's two event sources
-        pollers.poll("ingest-trigger-planning", planning.url(), planning.arn(), QueueSettings.PLANNING.batchSize(),
+        pollers.poll("ingest-trigger-planning", planning.url(), planning.arn(), QueueSettings.PLANNING,
                 PlanningHandovers.ingestFrom(new IngestTriggerHandler(newServices())));
         pollers.poll("ingest-trigger-planning-dlq", planning.dlqUrl(), planning.dlqArn(),
-                QueueSettings.PLANNING.batchSize(), PlanningHandovers.ingestFrom(new IngestTriggerHandler(newServices())));
+                QueueSettings.PLANNING, PlanningHandovers.ingestFrom(new IngestTriggerHandler(newServices())));
         for (int i = 0; i < options.workerEnvironments(); i++) {
-            pollers.poll("batch-worker-" + i, work.url(), work.arn(), QueueSettings.WORK.batchSize(),
+            pollers.poll("batch-worker-" + i, work.url(), work.arn(), QueueSettings.WORK,
                     options.workerDecorator().decorate(environment, new BatchWorkerHandler(newServices())));
         }
         for (int i = 0; i < options.writerEnvironments(); i++) {
             RequestHandler<SQSEvent, SQSBatchResponse> writer =
                     options.writerDecorator().decorate(environment, new ResultsWriterHandler(newServices(),
                             LocalWriterIds.prefixOfThisProcess()));
-            pollers.poll("results-writer-" + i, results.url(), results.arn(), QueueSettings.RESULTS.batchSize(),
+            pollers.poll("results-writer-" + i, results.url(), results.arn(), QueueSettings.RESULTS,
                     writer);
             if (i == 0) {
                 // the writer also drains the work DLQ, so a chunk that ran out of retries ends its job FAILED,
                 // and its own DLQ, so a result that failed maxReceiveCount times is still handled, later
-                pollers.poll("results-writer-work-dlq", work.dlqUrl(), work.dlqArn(),
-                        QueueSettings.RESULTS.batchSize(), writer);
-                pollers.poll("results-writer-results-dlq", results.dlqUrl(), results.dlqArn(),
-                        QueueSettings.RESULTS.batchSize(), writer);
+                pollers.poll("results-writer-work-dlq", work.dlqUrl(), work.dlqArn(), QueueSettings.RESULTS, writer);
+                pollers.poll("results-writer-results-dlq", results.dlqUrl(), results.dlqArn(), QueueSettings.RESULTS,
+                        writer);
             }
         }
     }
@@ -141,7 +140,7 @@ final class LocalFunctions implements AutoCloseable {
         }
         RequestHandler<SQSEvent, SQSBatchResponse> fromQueue = S3NotificationQueue.ingestFrom(ingest);
         for (int i = 0; i < IngestInvocations.ENVIRONMENTS; i++) {
-            pollers.poll("ingest-trigger-" + i, incoming.url(), incoming.arn(), NOTIFICATIONS.batchSize(), fromQueue);
+            pollers.poll("ingest-trigger-" + i, incoming.url(), incoming.arn(), NOTIFICATIONS, fromQueue);
         }
         return true;
     }

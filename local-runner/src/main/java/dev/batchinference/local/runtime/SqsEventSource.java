@@ -22,17 +22,25 @@ import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
  * size, invoke the handler, delete the messages it did not report as failed. Failed messages stay on
  * the queue, come back, and after {@code maxReceiveCount} receives the queue moves them to its DLQ.
  *
- * <p>One difference, for speed on one machine: a failed message is made visible again after
- * {@code retryDelay} rather than after the queue's whole visibility timeout.
+ * <p>A batch not yet full when its first messages arrive is gathered for the event source's batching window
+ * ({@code MaximumBatchingWindowInSeconds}), so that a busy queue is taken in full batches: fewer receives, deletes
+ * and invocations per message, as on AWS.
+ *
+ * <p>Two differences, for speed on one machine: a failed message is made visible again after {@code retryDelay}
+ * rather than after the queue's whole visibility timeout, and a batching window is at most {@link #LOCAL_WINDOW}
+ * (the last results of a job wait for it).
  */
 final class SqsEventSource implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(SqsEventSource.class);
+    /** The longest batching window of a local event source: enough for a busy queue to fill a batch of 10. */
+    static final Duration LOCAL_WINDOW = Duration.ofMillis(200);
 
     private final String functionName;
     private final SqsClient sqs;
     private final String queueUrl;
     private final String queueArn;
     private final int batchSize;
+    private final Duration batchingWindow;
     private final RequestHandler<SQSEvent, SQSBatchResponse> handler;
     private final Duration retryDelay;
     private final AtomicInteger inFlight;
@@ -40,15 +48,22 @@ final class SqsEventSource implements Runnable {
     private volatile boolean invoking;
 
     SqsEventSource(String functionName, SqsClient sqs, String queueUrl, String queueArn, int batchSize,
-                   RequestHandler<SQSEvent, SQSBatchResponse> handler, Duration retryDelay, AtomicInteger inFlight) {
+                   Duration batchingWindow, RequestHandler<SQSEvent, SQSBatchResponse> handler, Duration retryDelay,
+                   AtomicInteger inFlight) {
         this.functionName = functionName;
         this.sqs = sqs;
         this.queueUrl = queueUrl;
         this.queueArn = queueArn;
         this.batchSize = batchSize;
+        this.batchingWindow = batchingWindow;
         this.handler = handler;
         this.retryDelay = retryDelay;
         this.inFlight = inFlight;
+    }
+
+    /** The window a local event source gathers a batch for, given the template's. */
+    static Duration localWindow(Duration templateWindow) {
+        return templateWindow.compareTo(LOCAL_WINDOW) < 0 ? templateWindow : LOCAL_WINDOW;
     }
 
     void stop() {
@@ -86,21 +101,32 @@ final class SqsEventSource implements Runnable {
         }
     }
 
+    /**
+     * Waits (a long poll of a second) for a first message, then gathers more, with receives that do not wait, until
+     * the batch is full or, where it has one, the batching window has passed since the first came.
+     */
     private List<Message> receiveBatch() {
-        List<Message> batch = new ArrayList<>();
-        int waitSeconds = 1;
+        List<Message> batch = new ArrayList<>(receive(1, batchSize));
+        if (batch.isEmpty() || batch.size() >= batchSize) {
+            return batch;
+        }
+        if (!batchingWindow.isZero()) {
+            sleep(batchingWindow);
+        }
         while (running && batch.size() < batchSize) {
-            int wanted = Math.min(10, batchSize - batch.size());
-            int wait = waitSeconds;
-            List<Message> received = sqs.receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(wanted)
-                    .waitTimeSeconds(wait).messageSystemAttributeNames(MessageSystemAttributeName.ALL)).messages();
+            List<Message> received = receive(0, batchSize - batch.size());
             if (received.isEmpty()) {
                 break;
             }
             batch.addAll(received);
-            waitSeconds = 0;
         }
         return batch;
+    }
+
+    private List<Message> receive(int waitSeconds, int upTo) {
+        int wanted = Math.min(10, upTo);
+        return sqs.receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(wanted)
+                .waitTimeSeconds(waitSeconds).messageSystemAttributeNames(MessageSystemAttributeName.ALL)).messages();
     }
 
     private void invoke(List<Message> batch) {

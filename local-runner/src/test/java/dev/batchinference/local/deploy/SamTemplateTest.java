@@ -286,6 +286,8 @@ class SamTemplateTest {
                 .isEqualTo(settings.maxReceiveCount());
         assertThat(source.properties().path("BatchSize").asInt()).as(source.function() + " batch size")
                 .isEqualTo(settings.batchSize());
+        assertThat(source.properties().path("MaximumBatchingWindowInSeconds").asLong())
+                .as(source.function() + " batching window").isEqualTo(settings.batchingWindow().toSeconds());
     }
 
     @Test
