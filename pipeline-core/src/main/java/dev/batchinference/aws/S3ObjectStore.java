@@ -172,6 +172,19 @@ public final class S3ObjectStore implements ObjectStore {
         out.close();
     }
 
+    /** One CopyObject: the bytes stay in S3 (up to 5 GiB, S3's limit on a single copy). */
+    @Override
+    public void copy(String source, String target) {
+        try {
+            s3.copyObject(b -> b.sourceBucket(bucket).sourceKey(source).destinationBucket(bucket).destinationKey(target));
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                throw new NoSuchKeyException(source);
+            }
+            throw e;
+        }
+    }
+
     /** Buffers one part at a time; small objects become a single PUT. */
     private final class MultipartOutputStream extends AbortableOutputStream {
         private final String key;

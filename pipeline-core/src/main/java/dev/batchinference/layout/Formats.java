@@ -325,6 +325,20 @@ public final class Formats {
         }
     }
 
+    /**
+     * Writes one part object of predictions written in parts: a whole file of the output format holding the given
+     * chunks. A CSV part is written as {@link #collate} writes one output, header first; a Parquet part holds one
+     * chunk, whose part is copied by the store as it is, with no merge through this process.
+     */
+    public static void collatePart(ObjectStore store, JobPlan plan, List<Integer> chunks, String partKey) {
+        OutputFormat format = plan.layout().output();
+        if (format == OutputFormat.PARQUET && chunks.size() == 1) {
+            store.copy(JobKeys.part(plan.jobId(), chunks.get(0), format), partKey);
+            return;
+        }
+        collate(store, plan, chunks, partKey);
+    }
+
     private static void mergeParquet(ObjectStore store, List<String> parts, String outputKey) throws IOException {
         try (ParquetMerge merge = new ParquetMerge(new ObjectStoreOutputFile(store, outputKey))) {
             for (String part : parts) {

@@ -95,4 +95,11 @@ public final class CountingObjectStore implements ObjectStore {
         RequestCounts.count(Operation.GET_OBJECT, sources.size());
         store.concatenate(key, head, sources);
     }
+
+    @Override
+    public void copy(String source, String target) {
+        RequestCounts.count(Operation.PUT_OBJECT, 1);
+        RequestCounts.count(Operation.GET_OBJECT, 1);
+        store.copy(source, target);
+    }
 }

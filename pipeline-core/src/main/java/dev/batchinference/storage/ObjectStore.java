@@ -79,6 +79,18 @@ public interface ObjectStore {
         });
     }
 
+    /**
+     * Writes {@code target} as a copy of the whole of {@code source}; nothing appears under it if it fails. Here the
+     * bytes pass through this process; S3 copies them itself.
+     */
+    default void copy(String source, String target) {
+        writeThrough(target, out -> {
+            try (InputStream in = read(source)) {
+                in.transferTo(out);
+            }
+        });
+    }
+
     /** Writes the object through {@link #create}: all of {@code content}, or nothing if writing it fails. */
     private void writeThrough(String key, Content content) {
         AbortableOutputStream out = create(key);
