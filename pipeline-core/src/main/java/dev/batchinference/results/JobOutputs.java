@@ -9,7 +9,6 @@ import dev.batchinference.job.JobPlan;
 import dev.batchinference.job.OutputManifest;
 import dev.batchinference.json.JsonCodec;
 import dev.batchinference.layout.Formats;
-import dev.batchinference.storage.NoSuchKeyException;
 import dev.batchinference.storage.ObjectStore;
 import java.io.IOException;
 import java.io.InputStream;
@@ -68,8 +67,7 @@ final class JobOutputs {
         for (List<ChunkResult> group : split) {
             String partKey = JobKeys.predictionsPart(plan.input().key(), parts.size(), format);
             try {
-                Formats.collatePart(store, plan, indexes(group), partKey);
-                ObjectStore.StoredObject written = store.head(partKey).orElseThrow(() -> new NoSuchKeyException(partKey));
+                ObjectStore.StoredObject written = Formats.collatePart(store, plan, indexes(group), partKey);
                 parts.add(new OutputManifest.Part(partKey, group.get(0).chunk(), group.get(group.size() - 1).chunk(),
                         group.stream().mapToLong(ChunkResult::rowsOut).sum(), written.size(), written.etag()));
             } catch (RuntimeException e) {
