@@ -13,6 +13,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.CopyObjectResponse;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
@@ -156,7 +157,7 @@ public final class S3ObjectStore implements ObjectStore {
      * this looked at it.
      */
     @Override
-    public void concatenate(String key, byte[] leading, List<String> sources) {
+    public StoredObject concatenate(String key, byte[] leading, List<String> sources) {
         MultipartOutputStream out = new MultipartOutputStream(key);
         try {
             out.write(leading, 0, leading.length);
@@ -170,6 +171,27 @@ public final class S3ObjectStore implements ObjectStore {
             throw e;
         }
         out.close();
+        return new StoredObject(key, out.length, out.etag, out.versionId, null);
+    }
+
+    /**
+     * One CopyObject, only if the source still has the ETag its HEAD gave: the bytes stay in S3 (up to 5 GiB, S3's
+     * limit on a single copy).
+     */
+    @Override
+    public StoredObject copy(String sourceKey, String target) {
+        StoredObject source = head(sourceKey).orElseThrow(() -> new NoSuchKeyException(sourceKey));
+        try {
+            CopyObjectResponse r = s3.copyObject(b -> b.sourceBucket(bucket).sourceKey(sourceKey)
+                    .copySourceIfMatch(source.etag()).destinationBucket(bucket).destinationKey(target));
+            return new StoredObject(target, source.size(), r.copyObjectResult().eTag(), r.versionId(),
+                    r.copyObjectResult().lastModified());
+        } catch (S3Exception e) {
+            if (e.statusCode() == 412) {
+                throw new ObjectChangedException(sourceKey, source.etag());
+            }
+            throw e;
+        }
     }
 
     /** Buffers one part at a time; small objects become a single PUT. */
@@ -180,6 +202,10 @@ public final class S3ObjectStore implements ObjectStore {
         private int size;
         private String uploadId;
         private boolean finished;
+        /** What the object holds so far, and once closed its ETag and version as S3 answered. */
+        private long length;
+        private String etag;
+        private String versionId;
 
         MultipartOutputStream(String key) {
             this.key = key;
@@ -187,6 +213,7 @@ public final class S3ObjectStore implements ObjectStore {
 
         @Override
         public void write(int b) {
+            length++;
             ensureCapacity(1);
             buffer[size++] = (byte) b;
             flushFullPart();
@@ -194,6 +221,7 @@ public final class S3ObjectStore implements ObjectStore {
 
         @Override
         public void write(byte[] b, int off, int len) {
+            length += len;
             while (len > 0) {
                 int n = Math.min(len, PART_SIZE - size);
                 ensureCapacity(n);
@@ -256,6 +284,7 @@ public final class S3ObjectStore implements ObjectStore {
                         .destinationBucket(bucket).destinationKey(key).uploadId(uploadId).partNumber(number))
                         .copyPartResult().eTag();
                 parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
+                length += endExclusive - start;
             } catch (S3Exception e) {
                 if (e.statusCode() == 412) {
                     throw new ObjectChangedException(source.key(), source.etag());
@@ -287,15 +316,19 @@ public final class S3ObjectStore implements ObjectStore {
             finished = true;
             try {
                 if (uploadId == null) {
-                    s3.putObject(b -> b.bucket(bucket).key(key),
+                    var put = s3.putObject(b -> b.bucket(bucket).key(key),
                             RequestBody.fromBytes(java.util.Arrays.copyOf(buffer, size)));
+                    etag = put.eTag();
+                    versionId = put.versionId();
                     return;
                 }
                 if (size > 0) {
                     uploadPart();
                 }
-                s3.completeMultipartUpload(CompleteMultipartUploadRequest.builder().bucket(bucket).key(key)
-                        .uploadId(uploadId).multipartUpload(m -> m.parts(parts)).build());
+                var completed = s3.completeMultipartUpload(CompleteMultipartUploadRequest.builder().bucket(bucket)
+                        .key(key).uploadId(uploadId).multipartUpload(m -> m.parts(parts)).build());
+                etag = completed.eTag();
+                versionId = completed.versionId();
             } catch (RuntimeException e) {
                 abortQuietly();
                 throw e;

@@ -71,6 +71,8 @@ public record PipelineConfig(
     public static final String PLANNING_QUEUE_URL = "PLANNING_QUEUE_URL";
     public static final String PLANNING_BUDGET_SECONDS = "PLANNING_BUDGET_SECONDS";
     public static final String PLANNING_BUDGET_BYTES = "PLANNING_BUDGET_BYTES";
+    public static final String MAX_OUTPUT_PARTS = "MAX_OUTPUT_PARTS";
+    public static final String PARQUET_MERGE_MAX_BYTES = "PARQUET_MERGE_MAX_BYTES";
 
     /** Every variable the functions read, for the template and the docs to agree with. */
     public static final java.util.List<String> NAMES = java.util.List.of(BUCKET, WORK_QUEUE_URL, RESULTS_QUEUE_URL,
@@ -78,6 +80,7 @@ public record PipelineConfig(
             COLLATE_LEASE_SECONDS, STALLED_JOB_SECONDS, CSV_DELIMITER, OUTPUT_FORMAT, PARQUET_COMPRESSION, FEATURE_COLUMNS, PASS_THROUGH,
             MAX_REJECTED_PERCENT, MAX_REJECTED_ROWS, MAX_RECORD_BYTES, MAX_UNCOMPRESSED_BYTES, MAX_ROW_GROUP_BYTES,
             MAX_COMPRESSION_RATIO, MAX_CHUNKS_PER_JOB, MAX_MODEL_BYTES, COLLATE_MAX_ATTEMPTS,
+            MAX_OUTPUT_PARTS, PARQUET_MERGE_MAX_BYTES,
             CostSettings.INGEST_MEMORY_MB, CostSettings.WORKER_MEMORY_MB, CostSettings.WRITER_MEMORY_MB,
             CostSettings.PRICE_ARM64_GB_SECOND, CostSettings.PRICE_X86_GB_SECOND, CostSettings.PRICE_LAMBDA_PER_MILLION,
             CostSettings.PRICE_SQS_PER_MILLION, CostSettings.PRICE_S3_WRITES_PER_THOUSAND,
@@ -138,7 +141,8 @@ public record PipelineConfig(
      */
     public record Limits(double maxRejectedPercent, long maxRejectedRows, long maxRecordBytes,
                          long maxUncompressedBytes, long maxRowGroupBytes, long maxCompressionRatio,
-                         long maxChunksPerJob, long maxModelBytes, int maxCollateAttempts) {
+                         long maxChunksPerJob, long maxModelBytes, int maxCollateAttempts,
+                         int maxOutputParts, long parquetMergeMaxBytes) {
         public static final double DEFAULT_MAX_REJECTED_PERCENT = 5.0;
         public static final long DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
         /**
@@ -159,6 +163,30 @@ public record PipelineConfig(
          * only after the queue's visibility timeout (15 minutes on AWS), so three are 45 minutes of trying.
          */
         public static final int DEFAULT_MAX_COLLATE_ATTEMPTS = 3;
+        /** S3's limit on the parts of one multipart upload: an output that would take more is written in part objects. */
+        public static final int DEFAULT_MAX_OUTPUT_PARTS = 10_000;
+        /**
+         * 10 GiB: a Parquet output is merged by one writer, every byte read from the parts and written again within
+         * one invocation (900 s); at 50 MB/s each way that is 215 s, leaving room for a slower store, and 1,280 parts
+         * of the writer's 8 MiB, far below S3's 10,000. A larger output is written as the chunks' own part objects.
+         */
+        public static final long DEFAULT_PARQUET_MERGE_MAX_BYTES = 10L * 1024 * 1024 * 1024;
+
+        /** The limits as before outputs could be written in part objects. */
+        public Limits(double maxRejectedPercent, long maxRejectedRows, long maxRecordBytes, long maxUncompressedBytes,
+                      long maxRowGroupBytes, long maxCompressionRatio, long maxChunksPerJob, long maxModelBytes,
+                      int maxCollateAttempts) {
+            this(maxRejectedPercent, maxRejectedRows, maxRecordBytes, maxUncompressedBytes, maxRowGroupBytes,
+                    maxCompressionRatio, maxChunksPerJob, maxModelBytes, maxCollateAttempts, DEFAULT_MAX_OUTPUT_PARTS,
+                    DEFAULT_PARQUET_MERGE_MAX_BYTES);
+        }
+
+        public Limits {
+            if (maxOutputParts < 2) {
+                throw new IllegalStateException(MAX_OUTPUT_PARTS + " must be at least 2 (a header and a part), was "
+                        + maxOutputParts);
+            }
+        }
 
         /** The limits as before the compression ratio, chunk count and model size had their own. */
         public Limits(double maxRejectedPercent, long maxRejectedRows, long maxRecordBytes, long maxUncompressedBytes,
@@ -176,32 +204,41 @@ public record PipelineConfig(
         /** Tolerates every rejected row: the job succeeds whatever the rows hold. */
         public Limits toleratingAllRejections() {
             return new Limits(100.0, Long.MAX_VALUE, maxRecordBytes, maxUncompressedBytes, maxRowGroupBytes,
-                    maxCompressionRatio, maxChunksPerJob, maxModelBytes, maxCollateAttempts);
+                    maxCompressionRatio, maxChunksPerJob, maxModelBytes, maxCollateAttempts, maxOutputParts,
+                    parquetMergeMaxBytes);
         }
 
         public Limits withMaxRecordBytes(long bytes) {
             return new Limits(maxRejectedPercent, maxRejectedRows, bytes, maxUncompressedBytes, maxRowGroupBytes,
-                    maxCompressionRatio, maxChunksPerJob, maxModelBytes, maxCollateAttempts);
+                    maxCompressionRatio, maxChunksPerJob, maxModelBytes, maxCollateAttempts, maxOutputParts,
+                    parquetMergeMaxBytes);
         }
 
         public Limits withMaxUncompressedBytes(long bytes) {
             return new Limits(maxRejectedPercent, maxRejectedRows, maxRecordBytes, bytes, maxRowGroupBytes,
-                    maxCompressionRatio, maxChunksPerJob, maxModelBytes, maxCollateAttempts);
+                    maxCompressionRatio, maxChunksPerJob, maxModelBytes, maxCollateAttempts, maxOutputParts,
+                    parquetMergeMaxBytes);
         }
 
         public Limits withMaxChunksPerJob(long chunks) {
             return new Limits(maxRejectedPercent, maxRejectedRows, maxRecordBytes, maxUncompressedBytes, maxRowGroupBytes,
-                    maxCompressionRatio, chunks, maxModelBytes, maxCollateAttempts);
+                    maxCompressionRatio, chunks, maxModelBytes, maxCollateAttempts, maxOutputParts, parquetMergeMaxBytes);
         }
 
         public Limits withMaxModelBytes(long bytes) {
             return new Limits(maxRejectedPercent, maxRejectedRows, maxRecordBytes, maxUncompressedBytes, maxRowGroupBytes,
-                    maxCompressionRatio, maxChunksPerJob, bytes, maxCollateAttempts);
+                    maxCompressionRatio, maxChunksPerJob, bytes, maxCollateAttempts, maxOutputParts, parquetMergeMaxBytes);
         }
 
         public Limits withMaxCollateAttempts(int attempts) {
             return new Limits(maxRejectedPercent, maxRejectedRows, maxRecordBytes, maxUncompressedBytes, maxRowGroupBytes,
-                    maxCompressionRatio, maxChunksPerJob, maxModelBytes, attempts);
+                    maxCompressionRatio, maxChunksPerJob, maxModelBytes, attempts, maxOutputParts, parquetMergeMaxBytes);
+        }
+
+        /** With outputs written in part objects past {@code parts} multipart parts or {@code parquetBytes} merged bytes. */
+        public Limits withOutputLimits(int parts, long parquetBytes) {
+            return new Limits(maxRejectedPercent, maxRejectedRows, maxRecordBytes, maxUncompressedBytes, maxRowGroupBytes,
+                    maxCompressionRatio, maxChunksPerJob, maxModelBytes, maxCollateAttempts, parts, parquetBytes);
         }
 
         /** Whether {@code rejected} of {@code rows} rows is more than this deployment tolerates. */
@@ -231,7 +268,9 @@ public record PipelineConfig(
                     number(env, MAX_COMPRESSION_RATIO, DEFAULT_MAX_COMPRESSION_RATIO),
                     number(env, MAX_CHUNKS_PER_JOB, DEFAULT_MAX_CHUNKS_PER_JOB),
                     number(env, MAX_MODEL_BYTES, DEFAULT_MAX_MODEL_BYTES),
-                    (int) Math.min(Integer.MAX_VALUE, number(env, COLLATE_MAX_ATTEMPTS, DEFAULT_MAX_COLLATE_ATTEMPTS)));
+                    (int) Math.min(Integer.MAX_VALUE, number(env, COLLATE_MAX_ATTEMPTS, DEFAULT_MAX_COLLATE_ATTEMPTS)),
+                    (int) Math.min(Integer.MAX_VALUE, number(env, MAX_OUTPUT_PARTS, DEFAULT_MAX_OUTPUT_PARTS)),
+                    number(env, PARQUET_MERGE_MAX_BYTES, DEFAULT_PARQUET_MERGE_MAX_BYTES));
         }
 
         private static long count(Map<String, String> env, String name) {

@@ -18,7 +18,8 @@ import java.util.Optional;
 
 /**
  * A job as a user asks after it: state, chunks done of all, rows so far, how long it has run, the model
- * version it pinned, and where its outputs are once it has ended. Read from the bucket alone, so it works
+ * version it pinned, and where its outputs are once it has ended ({@code outputParts}: the predictions were written
+ * as that many part objects, and {@code output} names their manifest). Read from the bucket alone, so it works
  * the same against the local runtime and a deployed stack.
  */
 public record JobStatus(
@@ -40,7 +41,8 @@ public record JobStatus(
         int redrives,
         String output,
         String errors,
-        String summary) {
+        String summary,
+        Integer outputParts) {
 
     /**
      * One job in detail; rows of a running job are summed from its finished chunks. {@code jobIdOrPrefix}
@@ -80,7 +82,7 @@ public record JobStatus(
             return Optional.of(new JobStatus(s.jobId(), plan.input().key(), plan.input().modelName(), version, s.state(),
                     s.reason(), s.message(), plan.chunks().size(), listing.chunksDone(), s.rowsIn(), s.rowsOut(),
                     s.rowsRejected(), plan.createdAt(), s.finishedAt(), s.durationMs(), listing.redrives(), s.output(),
-                    s.errors(), s.reason() == FailureReason.INPUT_CHANGED ? null : JobKeys.summary(plan.input().key())));
+                    s.errors(), s.reason() == FailureReason.INPUT_CHANGED ? null : JobKeys.summary(plan.input().key()), s.outputParts()));
         }
         List<ChunkResult> done = countRows ? jobs.doneChunks(listing.jobId()) : List.of();
         long rowsIn = done.stream().mapToLong(ChunkResult::rowsIn).sum();
@@ -89,6 +91,6 @@ public record JobStatus(
         long elapsed = Duration.between(plan.createdAt(), clock.instant()).toMillis();
         return Optional.of(new JobStatus(listing.jobId(), plan.input().key(), plan.input().modelName(), version,
                 JobState.RUNNING, null, null, plan.chunks().size(), listing.chunksDone(), rowsIn, rowsOut, rejected,
-                plan.createdAt(), null, Math.max(0, elapsed), listing.redrives(), null, null, null));
+                plan.createdAt(), null, Math.max(0, elapsed), listing.redrives(), null, null, null, null));
     }
 }

@@ -19,6 +19,13 @@ public final class JobKeys {
     public static final String ERRORS = ".errors.csv";
     public static final List<String> OUTPUT_SUFFIXES = List.of(PREDICTIONS_CSV, PREDICTIONS_PARQUET,
             SUMMARY, ERRORS);
+    /**
+     * Predictions written as part objects: the folder, beside the other outputs, that holds their manifest and the
+     * parts ({@code x.csv.predictions/manifest.json}, {@code x.csv.predictions/part-00000.csv}); no key in it ends
+     * with an output suffix, so it never holds another input's output either.
+     */
+    public static final String PREDICTIONS_PARTS = ".predictions/";
+    public static final String MANIFEST = "manifest.json";
 
     private JobKeys() {
     }
@@ -158,6 +165,16 @@ public final class JobKeys {
 
     public static String predictions(String incomingKey, OutputFormat format) {
         return outputBase(incomingKey) + predictionsSuffix(format);
+    }
+
+    /** The manifest of predictions written as part objects. */
+    public static String predictionsManifest(String incomingKey) {
+        return outputBase(incomingKey) + PREDICTIONS_PARTS + MANIFEST;
+    }
+
+    /** The {@code index}-th part object of predictions written in parts, from 0: {@code part-00000.csv}. */
+    public static String predictionsPart(String incomingKey, int index, OutputFormat format) {
+        return outputBase(incomingKey) + PREDICTIONS_PARTS + String.format("part-%05d", index) + format.extension();
     }
 
     public static String summary(String incomingKey) {

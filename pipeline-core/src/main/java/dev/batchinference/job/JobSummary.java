@@ -27,7 +27,8 @@ public record JobSummary(
         Throughput throughput,
         List<UnaccountedChunk> unaccountedChunks,
         RequestsByFunction requests,
-        JobCost cost) {
+        JobCost cost,
+        Integer outputParts) {
 
     /** A summary without request counts, as before they were counted. */
     public JobSummary(String jobId, JobState state, FailureReason reason, String message, InputObject input, String model,
@@ -35,25 +36,35 @@ public record JobSummary(
                       String errors, Instant createdAt, Instant finishedAt, long durationMs, Timings timings,
                       Throughput throughput, List<UnaccountedChunk> unaccountedChunks) {
         this(jobId, state, reason, message, input, model, modelVersion, rowsIn, rowsOut, rowsRejected, chunks, output,
-                errors, createdAt, finishedAt, durationMs, timings, throughput, unaccountedChunks, null, null);
+                errors, createdAt, finishedAt, durationMs, timings, throughput, unaccountedChunks, null, null, null);
     }
 
     public JobSummary withRequests(RequestsByFunction byFunction) {
         return new JobSummary(jobId, state, reason, message, input, model, modelVersion, rowsIn, rowsOut, rowsRejected,
                 chunks, output, errors, createdAt, finishedAt, durationMs, timings, throughput, unaccountedChunks, byFunction,
-                cost);
+                cost, outputParts);
     }
 
     public JobSummary withCost(JobCost estimate) {
         return new JobSummary(jobId, state, reason, message, input, model, modelVersion, rowsIn, rowsOut, rowsRejected,
                 chunks, output, errors, createdAt, finishedAt, durationMs, timings, throughput, unaccountedChunks, requests,
-                estimate);
+                estimate, outputParts);
     }
 
     public JobSummary withUnaccounted(List<UnaccountedChunk> chunksUnaccounted) {
         return new JobSummary(jobId, state, reason, message, input, model, modelVersion, rowsIn, rowsOut, rowsRejected,
                 chunks, output, errors, createdAt, finishedAt, durationMs, timings, throughput, chunksUnaccounted, requests,
-                cost);
+                cost, outputParts);
+    }
+
+    /**
+     * With the predictions written as {@code parts} part objects, {@code output} then naming their manifest; null:
+     * one object.
+     */
+    public JobSummary withOutputParts(Integer parts) {
+        return new JobSummary(jobId, state, reason, message, input, model, modelVersion, rowsIn, rowsOut, rowsRejected,
+                chunks, output, errors, createdAt, finishedAt, durationMs, timings, throughput, unaccountedChunks, requests,
+                cost, parts);
     }
 
     /**

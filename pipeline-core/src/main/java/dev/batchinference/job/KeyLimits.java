@@ -40,10 +40,12 @@ public final class KeyLimits {
 
     /**
      * Every key a job for {@code inputKey} writes outside {@code jobs/} (whose keys have a fixed length): its
-     * predictions in the given format, summary and errors file.
+     * predictions in the given format (as one object, or the longest key of predictions in parts), summary and errors
+     * file.
      */
     public static List<String> outputKeys(String inputKey, OutputFormat output) {
-        return List.of(JobKeys.predictions(inputKey, output), JobKeys.summary(inputKey), JobKeys.errors(inputKey));
+        return List.of(JobKeys.predictions(inputKey, output), JobKeys.predictionsPart(inputKey, 99_999, output),
+                JobKeys.summary(inputKey), JobKeys.errors(inputKey));
     }
 
     /** LIMIT_EXCEEDED naming the first output key of the job that does not fit. */

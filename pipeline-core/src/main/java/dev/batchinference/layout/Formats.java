@@ -325,6 +325,27 @@ public final class Formats {
         }
     }
 
+    /**
+     * Writes one part object of predictions written in parts: a whole file of the output format holding the given
+     * chunks. A CSV part is written as {@link #collate} writes one output, header first; a Parquet part holds one
+     * chunk, whose part is copied by the store as it is, with no merge through this process.
+     *
+     * @return the part object written, its size and ETag as the store answered (no read of it: the writer may not)
+     */
+    public static ObjectStore.StoredObject collatePart(ObjectStore store, JobPlan plan, List<Integer> chunks,
+                                                       String partKey) {
+        OutputFormat format = plan.layout().output();
+        List<String> parts = chunks.stream().map(chunk -> JobKeys.part(plan.jobId(), chunk, format)).toList();
+        if (format == OutputFormat.PARQUET) {
+            if (parts.size() != 1) {
+                throw new IllegalArgumentException("a Parquet part object holds one chunk, not " + parts.size());
+            }
+            return store.copy(parts.get(0), partKey);
+        }
+        return store.concatenate(partKey, OutputCsv.line(plan.layout().mapping().outputHeader(plan.manifest().labels())),
+                parts);
+    }
+
     private static void mergeParquet(ObjectStore store, List<String> parts, String outputKey) throws IOException {
         try (ParquetMerge merge = new ParquetMerge(new ObjectStoreOutputFile(store, outputKey))) {
             for (String part : parts) {

@@ -90,9 +90,16 @@ public final class CountingObjectStore implements ObjectStore {
     }
 
     @Override
-    public void concatenate(String key, byte[] head, List<String> sources) {
+    public StoredObject concatenate(String key, byte[] head, List<String> sources) {
         RequestCounts.count(Operation.PUT_OBJECT, 1);
         RequestCounts.count(Operation.GET_OBJECT, sources.size());
-        store.concatenate(key, head, sources);
+        return store.concatenate(key, head, sources);
+    }
+
+    @Override
+    public StoredObject copy(String source, String target) {
+        RequestCounts.count(Operation.PUT_OBJECT, 1);
+        RequestCounts.count(Operation.GET_OBJECT, 1);
+        return store.copy(source, target);
     }
 }

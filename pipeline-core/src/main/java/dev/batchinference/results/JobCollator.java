@@ -83,7 +83,7 @@ public final class JobCollator {
         this.cost = cost;
         this.completion = completion;
         this.jobs = new JobStore(store);
-        this.outputs = new JobOutputs(store);
+        this.outputs = new JobOutputs(store, limits);
         this.limits = limits;
         this.clock = clock;
         this.lock = new CollationLock(store, lease, clock, owner);
@@ -331,9 +331,10 @@ public final class JobCollator {
         // the errors file first: predictions that appear are never without their errors file, even in a job
         // whose later writes fail
         String errorsKey = rejected > 0 ? outputs.writeErrors(plan, chunks) : null;
-        String outputKey = outputs.writePredictions(plan, chunks);
+        JobOutputs.Predictions predictions = outputs.writePredictions(plan, chunks);
         long collateMs = Duration.between(started, clock.instant()).toMillis();
-        return summary(plan, JobState.SUCCEEDED, null, chunks, outputKey, errorsKey, collateMs);
+        return summary(plan, JobState.SUCCEEDED, null, chunks, predictions.key(), errorsKey, collateMs)
+                .withOutputParts(predictions.parts());
     }
 
     /** The limits and where each is set: a stack's parameter, or the flag of {@code ./pipeline run} and {@code serve}. */

@@ -67,8 +67,10 @@ public interface ObjectStore {
      * Writes {@code key} as {@code head} followed by the whole of each source object, in order, in bounded
      * memory; nothing appears under the key if it fails. Here the bytes pass through this process; S3
      * copies most of them server-side.
+     *
+     * @return the object written: its size and ETag (no version id or time where the store's answer lacks them)
      */
-    default void concatenate(String key, byte[] head, List<String> sources) {
+    default StoredObject concatenate(String key, byte[] head, List<String> sources) {
         writeThrough(key, out -> {
             out.write(head);
             for (String source : sources) {
@@ -77,6 +79,26 @@ public interface ObjectStore {
                 }
             }
         });
+        return written(key);
+    }
+
+    /**
+     * Writes {@code target} as a copy of the whole of {@code source}; nothing appears under it if it fails. Here the
+     * bytes pass through this process; S3 copies them itself.
+     *
+     * @return the object written, as {@link #concatenate} returns it
+     */
+    default StoredObject copy(String source, String target) {
+        writeThrough(target, out -> {
+            try (InputStream in = read(source)) {
+                in.transferTo(out);
+            }
+        });
+        return written(target);
+    }
+
+    private StoredObject written(String key) {
+        return head(key).orElseThrow(() -> new NoSuchKeyException(key));
     }
 
     /** Writes the object through {@link #create}: all of {@code content}, or nothing if writing it fails. */

@@ -6,6 +6,7 @@ import dev.batchinference.config.PipelineConfig.DataSettings;
 import dev.batchinference.config.PipelineConfig.Limits;
 import dev.batchinference.failure.FailureReason;
 import dev.batchinference.format.ChunkLimits;
+import dev.batchinference.format.OutputCsv;
 import dev.batchinference.inference.ChunkWorker;
 import dev.batchinference.ingest.JobIngestor;
 import dev.batchinference.job.CompletionGroups;
@@ -13,6 +14,8 @@ import dev.batchinference.job.JobKeys;
 import dev.batchinference.job.JobState;
 import dev.batchinference.job.JobStore;
 import dev.batchinference.job.JobSummary;
+import dev.batchinference.job.OutputManifest;
+import dev.batchinference.json.JsonCodec;
 import dev.batchinference.model.ModelCache;
 import dev.batchinference.model.ModelStore;
 import dev.batchinference.queue.InMemoryMessageSender;
@@ -105,7 +108,7 @@ class FaultInjectionIT {
         return (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8);
     }
 
-    private Outcome run(long seed, boolean faults) throws IOException {
+    private Outcome run(long seed, boolean faults, Limits limits) throws IOException {
         FaultPlan plan = faults ? new FaultPlan(seed) : null;
         InMemoryObjectStore raw = new InMemoryObjectStore();
         Path cache = Files.createDirectories(dir.resolve("cache-" + seed + "-" + faults));
@@ -120,13 +123,13 @@ class FaultInjectionIT {
         InMemoryMessageSender results = new InMemoryMessageSender();
         ModelStore models = new ModelStore(store, cache);
         JobIngestor ingestor = new JobIngestor("bucket", store, models, work, results,
-                new ChunkLimits(CHUNK_ROWS, Long.MAX_VALUE), DataSettings.defaults(), Limits.defaults(), clock);
+                new ChunkLimits(CHUNK_ROWS, Long.MAX_VALUE), DataSettings.defaults(), limits, clock);
         ChunkWorker worker = new ChunkWorker(store, models, new ModelCache(),
                 faults ? new FaultyMessageSender(results, plan) : results, 16);
         List<JobCollator> writers = List.of(
-                new JobCollator(store, Duration.ofMinutes(15), Limits.defaults(), clock, "writer-a",
+                new JobCollator(store, Duration.ofMinutes(15), limits, clock, "writer-a",
                         new CompletionGroups(store, FANOUT)),
-                new JobCollator(store, Duration.ofMinutes(15), Limits.defaults(), clock, "writer-b",
+                new JobCollator(store, Duration.ofMinutes(15), limits, clock, "writer-b",
                         new CompletionGroups(store, FANOUT)));
 
         // S3 invokes ingest again after a failure (and a scheduled sweep would find the object at last)
@@ -195,13 +198,50 @@ class FaultInjectionIT {
         if (!java.util.Arrays.equals(bytes(raw, KEY), input)) {
             violations.add("the input changed");
         }
-        return new Outcome(summary, text(raw, JobKeys.predictions(KEY)), text(raw, JobKeys.errors(KEY)),
+        return new Outcome(summary, predictions(raw, violations), text(raw, JobKeys.errors(KEY)),
                 raw.list("output/"), plan == null ? Map.of() : plan.injected(), violations);
     }
 
+    /**
+     * The predictions as a consumer reads them: the one object, or, where a manifest was written, its parts in its
+     * order, the header once (as one object holds them); a part it lists that is missing, or listed twice, or of
+     * another size than listed, is a violation.
+     */
+    private static String predictions(InMemoryObjectStore raw, List<String> violations) {
+        String manifestKey = JobKeys.predictionsManifest(KEY);
+        if (raw.head(manifestKey).isEmpty()) {
+            return text(raw, JobKeys.predictions(KEY));
+        }
+        OutputManifest manifest = JsonCodec.read(bytes(raw, manifestKey), OutputManifest.class);
+        String header = new String(OutputCsv.line(manifest.columns()), StandardCharsets.UTF_8);
+        StringBuilder all = new StringBuilder(header);
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (OutputManifest.Part part : manifest.parts()) {
+            if (!seen.add(part.key())) {
+                violations.add("the manifest lists " + part.key() + " twice");
+            }
+            if (raw.head(part.key()).map(o -> o.size() != part.bytes()).orElse(true)) {
+                violations.add("the manifest lists " + part.key() + " of " + part.bytes() + " bytes, which is not there");
+                continue;
+            }
+            String text = text(raw, part.key());
+            all.append(text.startsWith(header) ? text.substring(header.length()) : "(no header) " + text);
+        }
+        return all.toString();
+    }
+
+    /**
+     * Every other case writes its predictions in parts (MAX_OUTPUT_PARTS 3: two chunks per part object, eight parts
+     * and a manifest), which must read back, in the manifest's order, as the clean run's one object.
+     */
     @Test
     void everyRowOnceInOrderWhateverFailsAndEveryJobEnds() throws IOException {
-        Outcome clean = run(0, false);
+        Limits inParts = Limits.defaults().withOutputLimits(3, Long.MAX_VALUE);
+        Outcome clean = run(0, false, Limits.defaults());
+        Outcome cleanInParts = run(0, false, inParts);
+        assertThat(cleanInParts.summary().outputParts()).isEqualTo(8);
+        assertThat(cleanInParts.predictions()).isEqualTo(clean.predictions());
+        assertThat(cleanInParts.violations()).isEmpty();
         assertThat(clean.summary().state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(clean.summary().rowsIn()).isEqualTo(153);
         assertThat(clean.summary().rowsRejected()).isEqualTo(3);
@@ -211,9 +251,11 @@ class FaultInjectionIT {
         int succeeded = 0;
         int failed = 0;
         int outputsNotWritten = 0;
+        int writtenInParts = 0;
         long rowsChecked = 0;
         for (long seed = 1; seed <= SEEDS; seed++) {
-            Outcome o = run(seed, true);
+            boolean parts = seed % 2 == 0;
+            Outcome o = run(seed, true, parts ? inParts : Limits.defaults());
             o.injected().forEach((fault, n) -> totals.merge(fault, n, Integer::sum));
             o.violations().forEach(v -> violations.add("seed " + o + ": " + v));
             if (o.summary() == null) {
@@ -226,7 +268,9 @@ class FaultInjectionIT {
                 check(violations, o.errors().equals(clean.errors()), o, "errors file differs from the clean run");
                 check(violations, o.summary().rowsIn() == o.summary().rowsOut() + o.summary().rowsRejected(), o,
                         "rows in != rows out + rejected");
-                check(violations, o.outputKeys().equals(clean.outputKeys()), o, "outputs " + o.outputKeys());
+                check(violations, o.outputKeys().equals((parts ? cleanInParts : clean).outputKeys()), o,
+                        "outputs " + o.outputKeys());
+                writtenInParts += parts ? 1 : 0;
             } else if (o.summary().reason() == FailureReason.OUTPUT_WRITE_FAILED) {
                 // collation failed as often as a deployment allows (COLLATE_MAX_ATTEMPTS): only a storm of faults
                 // while collating may do that, and what it left is whole: predictions only with their errors file
@@ -243,14 +287,15 @@ class FaultInjectionIT {
                 check(violations, o.predictions().isEmpty(), o, "a failed job left predictions");
             }
         }
-        System.out.printf("fault injection: %d cases (%d succeeded, %d failed with CHUNK_FAILED after retries ran out,"
-                + " %d with OUTPUT_WRITE_FAILED after collation failed %d times), %,d rows checked, %d violations%n",
-                SEEDS, succeeded, failed, outputsNotWritten, Limits.DEFAULT_MAX_COLLATE_ATTEMPTS, rowsChecked,
-                violations.size());
+        System.out.printf("fault injection: %d cases (%d succeeded, %d of them with predictions in parts; %d failed with"
+                + " CHUNK_FAILED after retries ran out, %d with OUTPUT_WRITE_FAILED after collation failed %d times),"
+                + " %,d rows checked, %d violations%n", SEEDS, succeeded, writtenInParts, failed, outputsNotWritten,
+                Limits.DEFAULT_MAX_COLLATE_ATTEMPTS, rowsChecked, violations.size());
         totals.forEach((fault, n) -> System.out.printf("  %-20s %,6d injected%n", fault, n));
         violations.forEach(v -> System.out.println("  VIOLATION " + v));
 
         assertThat(violations).isEmpty();
+        assertThat(writtenInParts).as("cases that succeeded with predictions in parts").isPositive();
         assertThat(totals.keySet()).as("every kind of fault was injected somewhere").containsAll(List.of(Fault.values()));
     }
 

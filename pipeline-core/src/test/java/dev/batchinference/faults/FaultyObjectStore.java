@@ -234,9 +234,9 @@ public final class FaultyObjectStore implements ObjectStore {
         }
 
         @Override
-        public void concatenate(String key, byte[] head, List<String> sources) {
+        public StoredObject concatenate(String key, byte[] head, List<String> sources) {
             check(key);
-            store.concatenate(key, head, sources);
+            return store.concatenate(key, head, sources);
         }
     }
 }

@@ -5,11 +5,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.batchinference.job.JobKeys;
 import dev.batchinference.job.JobState;
 import dev.batchinference.job.JobSummary;
+import dev.batchinference.job.OutputManifest;
 import dev.batchinference.json.JsonCodec;
 import dev.batchinference.storage.ObjectStore;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -52,12 +55,26 @@ final class JobReports {
         r.put("chunks", s.chunks());
         String summary = JobKeys.summary(inputKey);
         Map<String, Path> local = claim == null ? Map.of()
-                : claim.receive(store, JobKeys.outputBase(inputKey), Arrays.asList(s.output(), s.errors(), summary));
+                : claim.receive(store, JobKeys.outputBase(inputKey), outputKeys(store, s, summary));
         r.put("output", where(local, s.output()));
         r.put("errors", where(local, s.errors()));
         r.put("summary", where(local, summary));
         r.put("durationMs", s.durationMs());
         return r;
+    }
+
+    /**
+     * The keys of a job's outputs: the predictions (for predictions written in parts, the manifest and every part it
+     * lists), the errors file and the summary; nulls where there is none.
+     */
+    static List<String> outputKeys(ObjectStore store, JobSummary s, String summary) throws IOException {
+        List<String> keys = new ArrayList<>(Arrays.asList(s.output(), s.errors(), summary));
+        if (s.output() != null && s.outputParts() != null) {
+            try (InputStream in = store.read(s.output())) {
+                JsonCodec.read(in.readAllBytes(), OutputManifest.class).parts().forEach(p -> keys.add(p.key()));
+            }
+        }
+        return keys;
     }
 
     /** The local copy of a key where there is one, else the key. */

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * A local folder that receives jobs' outputs ({@code run --out}, {@code submit --out}), where one input's outputs
@@ -20,7 +21,8 @@ import java.util.Map;
  * ({@code x.csv.predictions.csv}), and a hidden file beside them ({@code .x.csv.source}) records the absolute path
  * of the input they came from. Another input with the same file name (from another folder, or the same file given
  * twice in one command) gets a numbered name instead ({@code x~2.csv.predictions.csv}), and the command says so;
- * the same input run again replaces its own outputs.
+ * the same input run again replaces its own outputs. Predictions written in parts keep the bucket's layout: a folder
+ * {@code x.csv.predictions/} with the manifest and the parts.
  */
 final class OutputFolder {
     /** The input extensions a number goes before, so that a renamed input is still read as what it is. */
@@ -62,6 +64,7 @@ final class OutputFolder {
                     throw new IllegalArgumentException(key + " is not an output of " + outputBase);
                 }
                 Path target = dir.resolve(name + key.substring(outputBase.length()));
+                Files.createDirectories(target.getParent());
                 try (InputStream in = store.read(key)) {
                     Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
                 }
@@ -71,6 +74,19 @@ final class OutputFolder {
                 Path stale = dir.resolve(name + suffix);
                 if (!copied.containsValue(stale)) {
                     Files.deleteIfExists(stale);
+                }
+            }
+            Path parts = dir.resolve(name + JobKeys.PREDICTIONS_PARTS);
+            if (Files.isDirectory(parts)) {
+                try (Stream<Path> files = Files.list(parts)) {
+                    for (Path stale : files.filter(f -> !copied.containsValue(f)).toList()) {
+                        Files.deleteIfExists(stale);
+                    }
+                }
+                try (Stream<Path> left = Files.list(parts)) {
+                    if (left.findAny().isEmpty()) {
+                        Files.delete(parts);
+                    }
                 }
             }
             return copied;
@@ -112,12 +128,17 @@ final class OutputFolder {
             return owner.equals(source.toString()) ? null
                     : dir + " holds the outputs of " + owner + " under the name " + name;
         }
-        for (String suffix : JobKeys.OUTPUT_SUFFIXES) {
+        for (String suffix : outputNames()) {
             if (Files.exists(dir.resolve(name + suffix))) {
                 return dir + " holds outputs named " + name + ".* with no record of their input";
             }
         }
         return null;
+    }
+
+    /** What an input's outputs add to its name in the folder: the outputs' suffixes, and the folder of parts. */
+    private static List<String> outputNames() {
+        return Stream.concat(JobKeys.OUTPUT_SUFFIXES.stream(), Stream.of(JobKeys.PREDICTIONS_PARTS)).toList();
     }
 
     private static String sourceFileOf(String name) {

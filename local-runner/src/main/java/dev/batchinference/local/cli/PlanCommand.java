@@ -205,9 +205,10 @@ final class PlanCommand implements Callable<Integer> {
                 limits.add(String.format(java.util.Locale.ROOT, "planning takes about %,.0f s: more than one ingest"
                         + " invocation (%d s)", planSeconds, LAMBDA_TIMEOUT_SECONDS));
             }
-            if (chunks > S3_MAX_PARTS) {
-                limits.add(String.format(java.util.Locale.ROOT, "%,d output parts: more than one S3 multipart upload"
-                        + " takes (%,d)", chunks, S3_MAX_PARTS));
+            if (csv && chunks > config.limits().maxOutputParts() - 1) {
+                limits.add(String.format(java.util.Locale.ROOT, "%,d chunks: the predictions are written as part objects"
+                        + " with a manifest (one object holds up to %,d, MAX_OUTPUT_PARTS less one)", chunks,
+                        config.limits().maxOutputParts() - 1));
             }
             double collateSeconds = outputBytes / costs.rates().collateBytesPerSecond();
             if (collateSeconds > LAMBDA_TIMEOUT_SECONDS) {
@@ -219,7 +220,6 @@ final class PlanCommand implements Callable<Integer> {
     }
 
     private static final int LAMBDA_TIMEOUT_SECONDS = 900;
-    private static final int S3_MAX_PARTS = 10_000;
 
     private static long ceilDiv(long a, long b) {
         return (a + b - 1) / b;

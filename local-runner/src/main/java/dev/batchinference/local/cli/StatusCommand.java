@@ -86,7 +86,9 @@ final class StatusCommand implements Callable<Integer> {
         if (s.redrives() > 0) {
             System.out.printf("redrives  %d%n", s.redrives());
         }
-        for (String[] line : new String[][] {{"output", s.output()}, {"errors", s.errors()}, {"summary", s.summary()}}) {
+        String output = s.output() == null || s.outputParts() == null ? s.output()
+                : s.output() + " (the manifest of " + s.outputParts() + " part objects, in order)";
+        for (String[] line : new String[][] {{"output", output}, {"errors", s.errors()}, {"summary", s.summary()}}) {
             if (line[1] != null) {
                 System.out.printf("%-9s %s%n", line[0], line[1]);
             }

@@ -140,6 +140,44 @@ class RunOutputNamesIT {
         assertThat(predict.stderr()).contains("renamed.parquet is not a Parquet file").doesNotMatch(OBJECT_IDENTITY);
     }
 
+    /**
+     * Predictions the bucket holds in parts come to the folder as they are in the bucket, a folder with the manifest
+     * and the parts, which the report names; a later run of the same input in one object replaces them.
+     */
+    @Test
+    void predictionsInPartsArriveAsTheirFolderAndALaterOneObjectRunReplacesThem() throws IOException {
+        Path out = dir.resolve("out");
+        String input = Samples.data("iris.csv").toString();
+
+        Cli.Result parts = Cli.run("run", input, "--model", "iris", "--models", models(), "--out", out.toString(),
+                "--chunk-rows", "40", "--set", "MAX_OUTPUT_PARTS=3", "--json");
+
+        assertThat(parts.exitCode()).as(parts.stderr()).isZero();
+        JsonNode job = jobs(parts).get(0);
+        Path manifest = out.resolve("iris.csv.predictions").resolve("manifest.json");
+        assertThat(job.path("output").asText()).isEqualTo(manifest.toString());
+        assertThat(listing(out)).containsExactly("iris.csv.predictions", "iris.csv.summary.json");
+        assertThat(listing(out.resolve("iris.csv.predictions"))).containsExactly("manifest.json", "part-00000.csv",
+                "part-00001.csv");
+        StringBuilder rows = new StringBuilder();
+        for (JsonNode part : JsonCodec.mapper().readTree(manifest.toFile()).path("parts")) {
+            String key = part.path("key").asText();
+            List<String> lines = Files.readAllLines(out.resolve("iris.csv.predictions")
+                    .resolve(key.substring(key.lastIndexOf('/') + 1)));
+            assertThat(lines.get(0)).contains(",label,prob_setosa,");
+            assertThat(lines).hasSize((int) part.path("rows").asLong() + 1);
+            lines.subList(1, lines.size()).forEach(l -> rows.append(l).append('\n'));
+        }
+        assertThat(rows.toString().lines()).hasSize(150);
+
+        Cli.Result oneObject = run(out, "iris", input);
+
+        assertThat(oneObject.exitCode()).as(oneObject.stderr()).isZero();
+        assertThat(listing(out)).containsExactly("iris.csv.predictions.csv", "iris.csv.summary.json");
+        assertThat(String.join("\n", Files.readAllLines(out.resolve("iris.csv.predictions.csv")).subList(1, 151)) + "\n")
+                .isEqualTo(rows.toString());
+    }
+
     private static Path irisRows(Path folder, int rows) throws IOException {
         List<String> lines = Files.readAllLines(Samples.data("iris.csv"));
         return Files.writeString(Files.createDirectories(folder).resolve("x.csv"),

@@ -108,6 +108,9 @@ class LambdaPackagesEndToEndIT {
         parameters.put("BucketName", BUCKET);
         parameters.put("Architecture", arm ? "arm64" : "x86_64");
         parameters.put("ChunkMaxRows", "40"); // several chunks, so results-writer collates several parts
+        // and a CSV output of 4 chunks is written in parts (two part objects and a manifest), whose writes the role
+        // must allow as well
+        parameters.put("MaxOutputParts", "3");
         CloudFormationTemplate template = Repository.template();
         CloudFormationTemplate.Evaluation deployment = template.evaluate(parameters);
         LambdaPackages packages = LambdaPackages.fromMakefile();
@@ -212,9 +215,10 @@ class LambdaPackagesEndToEndIT {
 
         var expected = Samples.csv(Samples.expected("iris.predictions.csv"));
         if (!file.endsWith(".parquet")) {
-            String predictions = s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(base + ".predictions.csv")).asUtf8String();
             assertThat(summary.path("chunks").asInt()).as("chunks of 40 rows").isEqualTo(4);
-            PredictionAssertions.assertSamePredictions(Samples.csv(predictions), expected);
+            assertThat(summary.path("outputParts").asInt()).as("in parts, 2 chunks each").isEqualTo(2);
+            assertThat(summary.path("output").asText()).isEqualTo(base + ".predictions/manifest.json");
+            PredictionAssertions.assertSamePredictions(Samples.csv(csvInParts(summary.path("output").asText())), expected);
         } else {
             byte[] parquet = s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(base + ".predictions.parquet")).asByteArray();
             List<String> header = List.of(expected.get(0).values());
@@ -225,6 +229,17 @@ class LambdaPackagesEndToEndIT {
             PredictionAssertions.assertSamePredictions(Samples.csv(csv.toString()), expected);
         }
         everyRequestWasAllowedByTheFunctionsRole();
+    }
+
+    /** CSV predictions written in parts, read through their manifest: the header once, then each part's rows in order. */
+    private static String csvInParts(String manifestKey) throws Exception {
+        JsonNode manifest = JSON.readTree(s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(manifestKey)).asByteArray());
+        StringBuilder csv = new StringBuilder();
+        for (JsonNode part : manifest.path("parts")) {
+            String text = s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(part.path("key").asText())).asUtf8String();
+            csv.append(csv.length() == 0 ? text : text.substring(text.indexOf('\n') + 1));
+        }
+        return csv.toString();
     }
 
     @Test

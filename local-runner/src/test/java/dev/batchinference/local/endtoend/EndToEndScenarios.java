@@ -21,12 +21,14 @@ import dev.batchinference.json.RecordJson;
 import dev.batchinference.testing.HandoverInputs;
 import dev.batchinference.job.JobState;
 import dev.batchinference.job.JobSummary;
+import dev.batchinference.job.OutputManifest;
 import dev.batchinference.json.JsonCodec;
 import dev.batchinference.lambda.results.ResultsWriterHandler;
 import dev.batchinference.local.cli.Cli;
 import dev.batchinference.local.runtime.LocalPipeline.HandlerDecorator;
 import dev.batchinference.local.runtime.LocalPipeline;
 import dev.batchinference.model.ModelRef;
+import dev.batchinference.testing.PredictionParts;
 import dev.batchinference.testing.Samples;
 import java.io.IOException;
 import java.io.InputStream;
@@ -494,6 +496,48 @@ public abstract class EndToEndScenarios {
             boolean empty = attributes.values().stream().allMatch("0"::equals);
             quiet = empty && !pipeline.busy() ? quiet + 1 : 0;
             sleep(100);
+        }
+    }
+
+    @Test
+    void aCsvOutputPastTheMultipartLimitIsWrittenInPartsThatReadBackAsTheCleanRunsOneObject() {
+        String oneObject = cleanRun().predictions();
+        try (LocalPipeline pipeline = start(manyChunks().withSettings(Map.of(PipelineConfig.MAX_OUTPUT_PARTS, "3")))) {
+            pipeline.publishModel(Samples.model("fraud"));
+            String key = pipeline.submit(Samples.data("transactions.csv"), "fraud");
+
+            JobSummary summary = awaitEnd(pipeline, key);
+
+            assertThat(summary.state()).as("the state (%s)", summary.message()).isEqualTo(JobState.SUCCEEDED);
+            assertThat(summary.chunks()).isEqualTo(TRANSACTION_CHUNKS);
+            assertThat(summary.outputParts()).as("25 chunks, at most 2 per part object").isEqualTo(13);
+            OutputManifest manifest = PredictionParts.manifestOf(pipeline.store(), summary);
+            assertThat(PredictionParts.csv(pipeline.store(), manifest)).isEqualTo(oneObject);
+            assertThat(pipeline.store().head(JobKeys.predictions(key))).isEmpty();
+        }
+    }
+
+    @Test
+    void aParquetOutputPastTheMergeLimitIsWrittenInPartsThatReadBackAsTheOneObject(@TempDir Path dir) {
+        ChunkLimits rowGroups = new ChunkLimits(2_500, Long.MAX_VALUE);
+        List<String> oneObject;
+        try (LocalPipeline pipeline = start(LocalPipeline.Options.defaults().withChunkLimits(rowGroups))) {
+            pipeline.publishModel(Samples.model("fraud"));
+            JobSummary summary = awaitEnd(pipeline, pipeline.submit(Samples.data("transactions.parquet"), "fraud"));
+            assertThat(summary.outputParts()).as("within the merge limit: one object").isNull();
+            oneObject = PredictionParts.parquetRows(dir, PredictionParts.bytes(pipeline.store(), summary.output()));
+        }
+        try (LocalPipeline pipeline = start(LocalPipeline.Options.defaults().withChunkLimits(rowGroups)
+                .withSettings(Map.of(PipelineConfig.PARQUET_MERGE_MAX_BYTES, "1")))) {
+            pipeline.publishModel(Samples.model("fraud"));
+            String key = pipeline.submit(Samples.data("transactions.parquet"), "fraud");
+
+            JobSummary summary = awaitEnd(pipeline, key);
+
+            assertThat(summary.state()).as("the state (%s)", summary.message()).isEqualTo(JobState.SUCCEEDED);
+            assertThat(summary.outputParts()).as("one part object per chunk").isEqualTo(4);
+            OutputManifest manifest = PredictionParts.manifestOf(pipeline.store(), summary);
+            assertThat(PredictionParts.parquetRows(dir, pipeline.store(), manifest)).hasSize(10_000).isEqualTo(oneObject);
         }
     }
 

@@ -88,9 +88,10 @@ class S3ConcatenationTest {
         List<byte[]> contents = List.of(bytes(1, 20 * MIB), bytes(2, 20 * MIB), bytes(3, 1000));
         List<String> keys = put(store, "big", contents);
 
-        store.concatenate("output/big.csv", HEADER, keys);
+        ObjectStore.StoredObject written = store.concatenate("output/big.csv", HEADER, keys);
 
         assertThat(read(store, "output/big.csv")).isEqualTo(concatenation(contents));
+        assertWrittenAsStored(store, written);
         // the header topped up from the first source to 5 MiB, uploaded as part 1; the rest of that source (a
         // range), the second and the small last one copied as parts 2 to 4. Streamed through this process
         // in 8 MiB parts, the 40 MiB would have made 6 parts.
@@ -105,9 +106,10 @@ class S3ConcatenationTest {
                 bytes(9, 1 * MIB), bytes(10, 2 * MIB));
         List<String> keys = put(store, "small", contents);
 
-        store.concatenate("output/small.csv", HEADER, keys);
+        ObjectStore.StoredObject written = store.concatenate("output/small.csv", HEADER, keys);
 
         assertThat(read(store, "output/small.csv")).isEqualTo(concatenation(contents));
+        assertWrittenAsStored(store, written);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -117,9 +119,10 @@ class S3ConcatenationTest {
         List<byte[]> contents = List.of(bytes(11, 100), bytes(12, 200));
         List<String> keys = put(store, "tiny", contents);
 
-        store.concatenate("output/tiny.csv", HEADER, keys);
+        ObjectStore.StoredObject written = store.concatenate("output/tiny.csv", HEADER, keys);
 
         assertThat(read(store, "output/tiny.csv")).isEqualTo(concatenation(contents));
+        assertWrittenAsStored(store, written);
         assertThat(store.head("output/tiny.csv").orElseThrow().etag()).doesNotContain("-");
     }
 
@@ -133,6 +136,26 @@ class S3ConcatenationTest {
         assertThatThrownBy(() -> store.concatenate("output/missing.csv", HEADER, keys))
                 .isInstanceOf(NoSuchKeyException.class);
         assertThat(store.head("output/missing.csv")).isEmpty();
+    }
+
+    /** The copy that writes a Parquet part object: one request, the bytes exact, what it says it wrote as S3 keeps it. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("targets")
+    void aCopyIsExactAndTellsTheSizeAndEtagS3Keeps(Target target) throws IOException {
+        ObjectStore store = target.store();
+        List<String> keys = put(store, "copied", List.of(bytes(13, 6 * MIB)));
+
+        ObjectStore.StoredObject written = store.copy(keys.get(0), "output/copied.parquet");
+
+        assertThat(read(store, "output/copied.parquet")).isEqualTo(bytes(13, 6 * MIB));
+        assertWrittenAsStored(store, written);
+    }
+
+    /** What a write returned is what a HEAD of the object finds, for the manifest of predictions in parts. */
+    private static void assertWrittenAsStored(ObjectStore store, ObjectStore.StoredObject written) {
+        ObjectStore.StoredObject stored = store.head(written.key()).orElseThrow();
+        assertThat(written.size()).isEqualTo(stored.size());
+        assertThat(written.etag()).isEqualTo(stored.etag());
     }
 
     private static List<String> put(ObjectStore store, String name, List<byte[]> contents) {

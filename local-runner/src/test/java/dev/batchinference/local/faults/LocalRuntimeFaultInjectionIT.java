@@ -17,6 +17,8 @@ import dev.batchinference.inference.ChunkWorker;
 import dev.batchinference.job.JobKeys;
 import dev.batchinference.job.JobState;
 import dev.batchinference.job.JobSummary;
+import dev.batchinference.job.OutputManifest;
+import dev.batchinference.json.JsonCodec;
 import dev.batchinference.lambda.results.ResultsWriterHandler;
 import dev.batchinference.lambda.worker.BatchWorkerHandler;
 import dev.batchinference.local.runtime.LocalPipeline.HandlerDecorator;
@@ -24,6 +26,7 @@ import dev.batchinference.local.runtime.LocalPipeline;
 import dev.batchinference.model.ModelCache;
 import dev.batchinference.results.JobCollator;
 import dev.batchinference.storage.NoSuchKeyException;
+import dev.batchinference.testing.PredictionParts;
 import dev.batchinference.testing.Samples;
 import java.io.IOException;
 import java.io.InputStream;
@@ -48,7 +51,8 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * runtime's SQS event sources, two writer environments, and the same faults at the same named points
  * (the worker's and writer's store and sender wrapped, deliveries duplicated), and the same outcomes allowed:
  * SUCCEEDED with the clean run's outputs, CHUNK_FAILED with none, or OUTPUT_WRITE_FAILED after as many faults
- * while collating as it has attempts, with no partial outputs. A few seeds run in
+ * while collating as it has attempts, with no partial outputs. Every other seed writes its predictions in parts,
+ * which must read back through their manifest as the clean run's one object. A few seeds run in
  * {@code ./mvnw verify}; {@code -Dfaults.runtime.seeds=N} runs more.
  */
 class LocalRuntimeFaultInjectionIT {
@@ -103,10 +107,12 @@ class LocalRuntimeFaultInjectionIT {
         };
     }
 
-    private Outcome run(FaultPlan plan) throws IOException {
+    /** @param inParts with the predictions written in parts (MAX_OUTPUT_PARTS 3: two chunks a part object) */
+    private Outcome run(FaultPlan plan, boolean inParts) throws IOException {
         List<SqsClient> clients = new ArrayList<>();
         LocalPipeline.Options options = LocalPipeline.Options.defaults()
-                .withChunkLimits(new ChunkLimits(20, Long.MAX_VALUE)).withEnvironments(2, 2);
+                .withChunkLimits(new ChunkLimits(20, Long.MAX_VALUE)).withEnvironments(2, 2)
+                .withSettings(inParts ? Map.of(PipelineConfig.MAX_OUTPUT_PARTS, "3") : Map.of());
         if (plan != null) {
             options = options.withDecorators(faultyWorker(plan), faultyWriter(plan, ConcurrentHashMap.newKeySet(), clients));
         }
@@ -115,7 +121,7 @@ class LocalRuntimeFaultInjectionIT {
             String key = pipeline.submit(input(), "iris");
             JobSummary summary = pipeline.awaitEnd(pipeline.jobIdFor(key), TIMEOUT).orElse(null);
             assertThat(text(pipeline, key)).as("input unchanged").isEqualTo(Files.readString(input()));
-            return new Outcome(summary, text(pipeline, JobKeys.predictions(key)), text(pipeline, JobKeys.errors(key)),
+            return new Outcome(summary, predictions(pipeline, key), text(pipeline, JobKeys.errors(key)),
                     pipeline.store().list("output/"));
         } finally {
             clients.forEach(SqsClient::close);
@@ -124,22 +130,26 @@ class LocalRuntimeFaultInjectionIT {
 
     @Test
     void everyRowOnceInOrderWhateverFailsThroughTheLocalRuntime() throws IOException {
-        Outcome clean = run(null);
+        Outcome clean = run(null, false);
         assertThat(clean.summary().state()).isEqualTo(JobState.SUCCEEDED);
+        Outcome cleanInParts = run(null, true);
+        assertThat(cleanInParts.summary().outputParts()).isNotNull();
+        assertThat(cleanInParts.predictions()).isEqualTo(clean.predictions());
 
         Map<Fault, Integer> totals = new EnumMap<>(Fault.class);
         List<String> violations = new ArrayList<>();
         long rows = 0;
         for (long seed = 1; seed <= SEEDS; seed++) {
             FaultPlan plan = new FaultPlan(seed * 7919);
-            Outcome o = run(plan);
+            boolean inParts = seed % 2 == 0; // every other case writes its predictions in parts
+            Outcome o = run(plan, inParts);
             plan.injected().forEach((fault, n) -> totals.merge(fault, n, Integer::sum));
             if (o.summary() == null) {
                 violations.add("seed " + seed + ": the job did not end within " + TIMEOUT);
             } else if (o.summary().state() == JobState.SUCCEEDED) {
                 rows += o.summary().rowsIn();
                 if (!o.predictions().equals(clean.predictions()) || !o.errors().equals(clean.errors())
-                        || !o.outputs().equals(clean.outputs())) {
+                        || !o.outputs().equals((inParts ? cleanInParts : clean).outputs())) {
                     violations.add("seed " + seed + ": outputs differ from the clean run");
                 }
             } else if (o.summary().reason() == FailureReason.OUTPUT_WRITE_FAILED) {
@@ -164,6 +174,19 @@ class LocalRuntimeFaultInjectionIT {
                 SEEDS, rows, violations.size(), totals);
         assertThat(violations).isEmpty();
         assertThat(totals.values().stream().mapToInt(Integer::intValue).sum()).as("faults injected").isPositive();
+    }
+
+    /**
+     * The predictions as a consumer reads them: the one object, or where a manifest was written, its parts in its order
+     * with the header once, as the one object holds them.
+     */
+    private static String predictions(LocalPipeline pipeline, String key) {
+        String manifest = JobKeys.predictionsManifest(key);
+        if (pipeline.store().head(manifest).isEmpty()) {
+            return text(pipeline, JobKeys.predictions(key));
+        }
+        return PredictionParts.csv(pipeline.store(), JsonCodec.read(PredictionParts.bytes(pipeline.store(), manifest),
+                OutputManifest.class));
     }
 
     private static String text(LocalPipeline pipeline, String key) {
