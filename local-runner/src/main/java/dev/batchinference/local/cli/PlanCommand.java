@@ -201,9 +201,12 @@ final class PlanCommand implements Callable<Integer> {
                         + " or CHUNK_MAX_ROWS and CHUNK_MAX_BYTES", chunks, config.limits().maxChunksPerJob()));
             }
             double planSeconds = estimate.functions().get(0).seconds();
-            if (planSeconds > LAMBDA_TIMEOUT_SECONDS) {
-                limits.add(String.format(java.util.Locale.ROOT, "planning takes about %,.0f s: more than one ingest"
-                        + " invocation (%d s)", planSeconds, LAMBDA_TIMEOUT_SECONDS));
+            long budget = config.planning().budget().toSeconds();
+            if (planSeconds > budget) {
+                limits.add(String.format(java.util.Locale.ROOT, "planning takes about %,.0f s: about %,d ingest"
+                        + " invocations of PLANNING_BUDGET_SECONDS (%d s), each handing over to the next through the"
+                        + " planning queue; the workers start when it ends", planSeconds,
+                        (long) Math.ceil(planSeconds / budget), budget));
             }
             if (csv && chunks > config.limits().maxOutputParts() - 1) {
                 limits.add(String.format(java.util.Locale.ROOT, "%,d chunks: the predictions are written as part objects"
